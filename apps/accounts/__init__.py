@@ -1,0 +1,1 @@
+"""Organisations, staff and their credentials; resolving who is calling."""

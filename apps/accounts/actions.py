@@ -1,0 +1,25 @@
+"""Creating organisations and staff (used by horn_demo, the admin and tests)."""
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from rest_framework.authtoken.models import Token
+
+from apps.chats.models import OrgSequence
+
+from .models import Organisation, Staff
+
+
+def create_organisation(*, name: str, allowed_origins: list[str] | None = None) -> Organisation:
+    with transaction.atomic():
+        org = Organisation.objects.create(name=name, allowed_origins=allowed_origins or [])
+        OrgSequence.objects.create(org_id=org.pk)
+    return org
+
+
+def create_staff(*, org: Organisation, username: str, password: str, name: str, gender: str = "") -> Staff:
+    with transaction.atomic():
+        user = get_user_model().objects.create_user(username=username, password=password)
+        staff = Staff.objects.create(org=org, user=user, name=name, gender=gender)
+        Token.objects.create(user=user)
+    return staff

@@ -1,0 +1,190 @@
+"""Who is calling: one function for every API request, visitor or staff.
+
+The hot API paths skip Django's middleware (horn/asgi.py), so this module does
+what the middleware would for them: it reads the session for console staff and
+enforces CSRF on their unsafe requests. Visitors are checked without a query
+(signed token + cached org allow-list).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.middleware.csrf import CsrfViewMiddleware
+from django.utils.crypto import constant_time_compare
+from rest_framework.authtoken.models import Token
+
+from apps.core import ids
+from apps.core.db import db
+from apps.core.errors import (
+    AuthRequired,
+    BadId,
+    BadToken,
+    CsrfFailed,
+    Forbidden,
+    InvalidValue,
+    NotFound,
+    OriginNotAllowed,
+)
+from apps.visitors import tokens as visitor_tokens
+
+from .models import Staff
+from .orgs import get_org
+
+USER, STAFF = "user", "staff"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    uid: str
+    role: str  # "user" (a visitor) or "staff"
+    org_id: int
+    name: str = ""
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role == STAFF
+
+
+def request_origin(request) -> str | None:
+    origin = request.headers.get("Origin")
+    return origin.rstrip("/") if origin and origin != "null" else origin
+
+
+def own_origin(request) -> str:
+    return f"{request.scheme}://{request.get_host()}"
+
+
+async def check_visitor_origin(request, org_id: int) -> None:
+    """Browsers always send Origin on these calls; servers and curl send none."""
+    origin = request_origin(request)
+    if origin is None:
+        return
+    org = await get_org(org_id)
+    if origin in org.allowed_origins or origin in (settings.HORN_PUBLIC_URL, own_origin(request)):
+        request.horn_cors_ok = True
+        return
+    raise OriginNotAllowed(field="Origin")
+
+
+def _staff_by_token(key: str) -> Staff | None:
+    token = Token.objects.filter(key=key).select_related("user__staff").first()
+    if token is None or not token.user.is_active:
+        return None
+    return getattr(token.user, "staff", None)
+
+
+def _staff_by_session(session_key: str) -> Staff | None:
+    session = SessionStore(session_key)
+    user_id = session.get(SESSION_KEY)
+    if user_id is None:
+        return None
+    staff = Staff.objects.select_related("user").filter(user_id=user_id).first()
+    if staff is None or not staff.user.is_active:
+        return None
+    # Same check as django.contrib.auth.get_user: a password change ends old sessions.
+    if not constant_time_compare(session.get(HASH_SESSION_KEY, ""), staff.user.get_session_auth_hash()):
+        return None
+    return staff
+
+
+class _CsrfCheck(CsrfViewMiddleware):
+    def _reject(self, request, reason):
+        return reason
+
+
+def _enforce_csrf(request) -> None:
+    check = _CsrfCheck(lambda req: None)
+    check.process_request(request)
+    reason = check.process_view(request, None, (), {})
+    if reason:
+        raise CsrfFailed(f"CSRF check failed: {reason}")
+
+
+def _staff_caller(staff: Staff) -> Caller:
+    return Caller(uid=staff.sid, role=STAFF, org_id=staff.org_id, name=staff.name)
+
+
+async def _visitor_caller(request, token: str) -> Caller | None:
+    parsed = visitor_tokens.read(token)
+    if parsed is None:
+        return None
+    org_id, vid = parsed
+    await check_visitor_origin(request, org_id)
+    return Caller(uid=vid, role=USER, org_id=org_id)
+
+
+async def authenticate(request, *, uid: str | None = None, query_token: bool = False) -> Caller:
+    """The authenticated caller, or an AuthRequired/BadToken/Forbidden error.
+
+    `uid`, when the request names one, must be the caller's own id.
+    `query_token` also accepts `?token=` (visitor or staff API token), for /ws and /pull.
+    """
+    caller = await _resolve(request, query_token)
+    if uid is not None and uid != caller.uid:
+        raise BadToken("token does not belong to this uid", field="uid")
+    return caller
+
+
+async def _resolve(request, query_token: bool) -> Caller:
+    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    if scheme:
+        if scheme.lower() != "token" or not key.strip():
+            raise BadToken("Authorization must be 'Token <key>'", field="Authorization")
+        staff = await db(_staff_by_token, key.strip())
+        if staff is None:
+            raise BadToken("unknown staff token", field="Authorization")
+        return _staff_caller(staff)
+
+    token = request.headers.get("X-Horn-Token")
+    field = "X-Horn-Token"
+    if token is None and query_token:
+        token, field = request.GET.get("token"), "token"
+    if token is not None:
+        caller = await _visitor_caller(request, token)
+        if caller is None and field == "token" and len(token) == 40:
+            staff = await db(_staff_by_token, token)
+            caller = _staff_caller(staff) if staff else None
+        if caller is None:
+            raise BadToken(field=field)
+        return caller
+
+    session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    if session_key:
+        staff = await db(_staff_by_session, session_key)
+        if staff is not None:
+            origin = request_origin(request)
+            if origin is not None and origin not in (settings.HORN_PUBLIC_URL, own_origin(request)):
+                raise OriginNotAllowed(field="Origin")
+            if request.method not in SAFE_METHODS:
+                _enforce_csrf(request)
+            return _staff_caller(staff)
+    raise AuthRequired()
+
+
+def require_staff(caller: Caller) -> None:
+    if not caller.is_staff:
+        raise Forbidden("only staff may call this")
+
+
+def require_own_org(caller: Caller, cid) -> None:
+    """`cid` (query or body) must name the caller's own org; any other is 'not found'."""
+    if cid is None:
+        return
+    if isinstance(cid, str) and cid.isdigit():
+        cid = int(cid)
+    if not isinstance(cid, int) or isinstance(cid, bool):
+        raise InvalidValue("cid must be an organisation id (integer)", field="cid")
+    if cid != caller.org_id:
+        raise NotFound("organisation not found", field="cid")
+
+
+def check_uid_form(uid) -> str | None:
+    if uid is None:
+        return None
+    if not ids.is_user_id(uid):
+        raise BadId("uid is not a visitor or staff id", field="uid")
+    return uid

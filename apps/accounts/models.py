@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+from apps.core import ids
+
+
+def _org_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Organisation(models.Model):
+    """A company using Horn (seed 004 `oid`, `cid` in message bodies)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    # Website origins allowed to call the visitor API, e.g. ["https://shop.example"].
+    allowed_origins = models.JSONField(default=list, blank=True)
+    # HMAC key for identity verification of logged-in customers (customer_id).
+    secret = models.CharField(max_length=64, default=_org_secret)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.pk})"
+
+
+class Staff(models.Model):
+    """A staff member (seed 004 `sid`) of one organisation, linked to a Django user."""
+
+    GENDERS = [("", "unspecified"), ("female", "female"), ("male", "male"), ("other", "other")]
+
+    sid = models.CharField(primary_key=True, max_length=ids.STAFF_LEN, default=ids.new_staff_id, editable=False)
+    org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="staff")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff")
+    name = models.CharField(max_length=100)
+    gender = models.CharField(max_length=10, choices=GENDERS, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "staff"
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.sid}>"

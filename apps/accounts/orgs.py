@@ -1,0 +1,51 @@
+"""A short-lived per-process cache of what auth needs to know about an organisation.
+
+The allow-list check runs on every visitor request; a few seconds of staleness
+after an admin edits the list is the price of not querying for it each time.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from apps.core.db import db
+from apps.core.errors import NotFound
+
+from .models import Organisation
+
+TTL_SECONDS = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class OrgInfo:
+    id: int
+    name: str
+    allowed_origins: frozenset[str]
+
+
+_cache: dict[int, tuple[float, OrgInfo]] = {}
+
+
+def _load(org_id: int) -> OrgInfo | None:
+    row = Organisation.objects.filter(pk=org_id).values("id", "name", "allowed_origins").first()
+    if row is None:
+        return None
+    origins = frozenset(o.rstrip("/") for o in row["allowed_origins"] or [] if isinstance(o, str))
+    return OrgInfo(row["id"], row["name"], origins)
+
+
+async def get_org(org_id: int) -> OrgInfo:
+    """The org, or NotFound (field `cid`)."""
+    hit = _cache.get(org_id)
+    now = time.monotonic()
+    if hit is not None and hit[0] >= now:
+        return hit[1]
+    info = await db(_load, org_id)  # misses are not cached: a new org works at once
+    if info is None:
+        raise NotFound("organisation not found", field="cid")
+    _cache[org_id] = (now + TTL_SECONDS, info)
+    return info
+
+
+def forget_all() -> None:
+    _cache.clear()

@@ -1,0 +1,1 @@
+"""Chats, members and messages: the domain actions that change them and the reads of them."""

@@ -1,0 +1,71 @@
+"""send_message: the one entry point for every message type, from REST or websocket.
+
+It validates the payload against the type's schema, checks who may send it,
+runs the type's action in one transaction on a DB thread, then publishes what
+was committed.
+"""
+from __future__ import annotations
+
+from apps.accounts.auth import STAFF, USER, Caller, require_own_org
+from apps.core.db import db
+from apps.core.errors import BadToken, Forbidden, InvalidValue, MissingField, UnknownField, UnknownType
+from apps.core.validation import validate
+from apps.realtime.publish import publish
+
+from ..schemas import CLIENT_MSG_ID, SCHEMAS
+from .common import Sent, payload_hash
+from .content import post_content
+from .join import join_chat
+from .request import request_chat
+
+ANYONE = frozenset({USER, STAFF})
+ACTIONS = {
+    "text": (post_content, ANYONE),
+    "file": (post_content, ANYONE),
+    "image": (post_content, ANYONE),
+    "request_chat": (request_chat, frozenset({USER})),
+    "join_chat": (join_chat, frozenset({STAFF})),
+}
+
+
+async def send_message(caller: Caller, data: dict, *, idempotency_key: str | None = None) -> Sent:
+    clean = _validate(data)
+    _check_sender(caller, clean)
+    action, roles = ACTIONS[clean["type"]]
+    if caller.role not in roles:
+        raise Forbidden(f"a {caller.role} may not send {clean['type']}", field="type")
+    key = _idempotency_key(clean.get("client_msg_id"), idempotency_key)
+    digest = payload_hash({k: v for k, v in clean.items() if k != "client_msg_id"})
+    sent = await db(action, caller, clean, key, digest)
+    await publish(sent.events)
+    return sent
+
+
+def _validate(data: dict) -> dict:
+    type_ = data.get("type")
+    if type_ is None:
+        raise MissingField("type is required", field="type")
+    if not isinstance(type_, str) or type_ not in SCHEMAS:
+        raise UnknownType(f"unknown message type {str(type_)[:40]!r}", field="type")
+    if "mid" in data:
+        raise UnknownField("mid is assigned by the server; omit it when sending", field="mid")
+    return validate(SCHEMAS[type_], data)
+
+
+def _check_sender(caller: Caller, clean: dict) -> None:
+    """The sender is the authenticated caller, whatever the body claims."""
+    require_own_org(caller, clean.get("cid"))
+    claimed = clean.get("from", {})
+    if "id" in claimed and claimed["id"] != caller.uid:
+        raise BadToken("from.id is not the authenticated caller", field="from.id")
+    if "role" in claimed and claimed["role"] != caller.role:
+        raise Forbidden(f"from.role must be {caller.role!r}", field="from.role")
+
+
+def _idempotency_key(body_key: str | None, header_key: str | None) -> str | None:
+    if header_key is not None:
+        if not CLIENT_MSG_ID.fullmatch(header_key):
+            raise InvalidValue("Idempotency-Key must be 1-64 characters of [0-9A-Za-z._:-]", field="Idempotency-Key")
+        if body_key is not None and body_key != header_key:
+            raise InvalidValue("client_msg_id and Idempotency-Key differ", field="client_msg_id")
+    return body_key or header_key

@@ -1,0 +1,48 @@
+"""join_chat: staff join a chat, or claim the one waiting longest (FIFO)."""
+from __future__ import annotations
+
+from django.utils import timezone
+
+from apps.accounts.auth import Caller
+from apps.core.errors import ChatEnded, NothingWaiting
+
+from ..models import Chat, ChatMember, Message
+from .common import Sent, idempotent, lock_chat, store
+
+
+@idempotent
+def join_chat(caller: Caller, data: dict, key: str | None, digest: str) -> Sent:
+    chat_id = data.get("chat", {}).get("id") or data.get("event", {}).get("chat", {}).get("id")
+    chat = lock_chat(caller, chat_id) if chat_id else _claim_oldest(caller)
+    if chat.state == Chat.ENDED:
+        raise ChatEnded(field="chat.id")
+    member = ChatMember.objects.filter(chat=chat, uid=caller.uid).first()
+    if member is not None and member.left_at is None:
+        # Already in: a repeated join changes nothing and answers with the join that counted.
+        return Sent(_last_join(chat, caller), [])
+    if member is None:
+        ChatMember.objects.create(chat=chat, uid=caller.uid, role=caller.role)
+    else:
+        ChatMember.objects.filter(pk=member.pk).update(left_at=None, joined_at=timezone.now())
+    if chat.owner_id is None:
+        # The first staff member to join a waiting chat owns it.
+        Chat.objects.filter(pk=chat.pk).update(owner_id=caller.uid, state=Chat.ACTIVE, waiting_since=None)
+    body = {"event": {"chat": {"id": chat.id}}}
+    return store(caller, chat, "join_chat", body, key, digest, to_staff=True)
+
+
+def _claim_oldest(caller: Caller) -> Chat:
+    # SKIP LOCKED: two staff claiming at once get two different chats, never one.
+    chat = (
+        Chat.objects.select_for_update(skip_locked=True)
+        .filter(org_id=caller.org_id, state=Chat.REQUESTED)
+        .order_by("waiting_since", "created_at")
+        .first()
+    )
+    if chat is None:
+        raise NothingWaiting()
+    return chat
+
+
+def _last_join(chat: Chat, caller: Caller) -> Message:
+    return Message.objects.filter(chat=chat, sender_id=caller.uid, type="join_chat").order_by("-seq").first()

@@ -1,0 +1,49 @@
+"""request_chat: a visitor opens a chat, or gets back the one they already have open."""
+from __future__ import annotations
+
+from django.utils import timezone
+
+from apps.accounts.auth import Caller
+from apps.accounts.models import Staff
+from apps.core.errors import NotFound
+from apps.visitors.models import Visitor
+
+from ..models import Chat, ChatMember, Message
+from .common import Sent, idempotent, store
+
+
+@idempotent
+def request_chat(caller: Caller, data: dict, key: str | None, digest: str) -> Sent:
+    event = data.get("event", {})
+    # The visitor row lock makes a double-clicked request open one chat, not two.
+    visitor = Visitor.objects.select_for_update().filter(vid=caller.uid, org_id=caller.org_id).first()
+    if visitor is None:
+        raise NotFound("visitor not found", field="from.id")
+    asked = event.get("chat", {}).get("id") or data.get("chat", {}).get("id")
+    if asked and not Chat.objects.filter(pk=asked, org_id=caller.org_id, creator=visitor).exists():
+        raise NotFound("chat not found", field="chat.id")
+    open_chat = Chat.objects.filter(creator=visitor).exclude(state=Chat.ENDED).order_by("-created_at").first()
+    if open_chat is not None:
+        return Sent(_request_message(open_chat), [])
+    uids = _check_uids(caller, event.get("uids") or [caller.uid])
+    chat = Chat.objects.create(
+        org_id=caller.org_id, creator=visitor, queue=event.get("queue", ""), waiting_since=timezone.now()
+    )
+    ChatMember.objects.create(chat=chat, uid=caller.uid, role=caller.role)
+    body = {"event": {"chat": {"id": chat.id}, "uids": uids}}
+    return store(caller, chat, "request_chat", body, key, digest, to_staff=True)
+
+
+def _check_uids(caller: Caller, uids: list[str]) -> list[str]:
+    """The visitor may name itself and staff of its own org, nobody else."""
+    staff = [uid for uid in uids if uid != caller.uid]
+    if staff:
+        found = set(Staff.objects.filter(org_id=caller.org_id, sid__in=staff).values_list("sid", flat=True))
+        missing = [uid for uid in staff if uid not in found]
+        if missing:
+            raise NotFound(f"unknown uid {missing[0]}", field="event.uids")
+    return list(dict.fromkeys(uids))
+
+
+def _request_message(chat: Chat) -> Message:
+    return Message.objects.filter(chat=chat, type="request_chat").order_by("seq").first()

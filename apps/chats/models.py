@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from django.db import models
+
+from apps.accounts.models import Organisation, Staff
+from apps.core import ids
+from apps.visitors.models import Visitor
+
+
+class Chat(models.Model):
+    """A conversation between one visitor and any number of staff (seed 004 `chats`)."""
+
+    REQUESTED, ACTIVE, AGENT_DONE, ENDED = "requested", "active", "agent_done", "ended"
+    STATES = [(s, s) for s in (REQUESTED, ACTIVE, AGENT_DONE, ENDED)]
+
+    id = models.CharField(primary_key=True, max_length=ids.CHAT_LEN, default=ids.new_chat_id, editable=False)
+    org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="chats")
+    creator = models.ForeignKey(Visitor, on_delete=models.CASCADE, related_name="chats")
+    owner = models.ForeignKey(Staff, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    state = models.CharField(max_length=16, choices=STATES, default=REQUESTED)
+    queue = models.CharField(max_length=64, blank=True, default="")
+    # FIFO key of the queue: when the chat (last) started waiting.
+    waiting_since = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["org", "state", "waiting_since"]),
+            models.Index(fields=["creator", "state"]),
+        ]
+
+
+class ChatMember(models.Model):
+    """Who is in a chat (seed 004 `chat_user`); a left member keeps its row with `left_at`."""
+
+    chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="members")
+    uid = models.CharField(max_length=ids.VISITOR_LEN)
+    role = models.CharField(max_length=8)  # user | staff | bot
+    joined_at = models.DateTimeField(auto_now_add=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["chat", "uid"], name="chat_member_once")]
+        indexes = [models.Index(fields=["uid", "left_at"])]
+
+
+class Message(models.Model):
+    """Every stored message and event: the durable log that push replays from.
+
+    `seq` is the organisation's event sequence (see `apps.chats.sequence`): it
+    is gapless and commits in order, so it is the resume cursor; `mid` (an
+    xid) is only the public id.
+    """
+
+    PUBLIC, INTERNAL = "public", "internal"
+
+    mid = models.CharField(primary_key=True, max_length=ids.MID_LEN, default=ids.new_mid, editable=False)
+    org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    seq = models.BigIntegerField()
+    chat = models.ForeignKey(Chat, null=True, on_delete=models.CASCADE, related_name="messages")
+    type = models.CharField(max_length=32)
+    sender_id = models.CharField(max_length=ids.VISITOR_LEN)
+    sender_role = models.CharField(max_length=8)
+    sender_name = models.CharField(max_length=100, blank=True, default="")
+    body = models.JSONField(default=dict)  # the type-specific fields: text, file, image, event...
+    # public: every chat member; internal: staff and bots only.
+    visibility = models.CharField(max_length=8, default=PUBLIC)
+    # Also delivered to every staff member of the org (queue changes).
+    to_staff = models.BooleanField(default=False)
+    client_msg_id = models.CharField(max_length=64, null=True, blank=True)
+    client_msg_hash = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["org", "seq"], name="message_org_seq"),
+            models.UniqueConstraint(fields=["org", "sender_id", "client_msg_id"], name="message_idempotency"),
+        ]
+        indexes = [models.Index(fields=["chat", "seq"]), models.Index(fields=["org", "to_staff", "seq"])]
+
+
+class OrgSequence(models.Model):
+    """The per-organisation event counter. Deliberately no foreign key: a row
+    lock here must not interact with FK share-locks on `Organisation`."""
+
+    org_id = models.BigIntegerField(primary_key=True)
+    seq = models.BigIntegerField(default=0)

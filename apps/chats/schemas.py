@@ -1,0 +1,129 @@
+"""Input shapes of `POST /api/message`, one serializer per message type (seed 004 + brief)."""
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from rest_framework import serializers
+
+from apps.core.validation import (
+    IdField,
+    StrictCharField,
+    StrictIntegerField,
+    StrictSerializer,
+)
+
+ROLES = ("user", "staff", "bot", "system")
+CLIENT_MSG_ID = re.compile(r"[0-9A-Za-z._:-]{1,64}")
+
+
+class CidField(StrictIntegerField):
+    """The org id; widgets take it from an HTML attribute, so a digit string is accepted too."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and data.isdigit() and len(data) < 19:
+            data = int(data)
+        return super().to_internal_value(data)
+
+
+class ClientMsgIdField(StrictCharField):
+    default_error_messages = {"bad_key": "must be 1-64 characters of [0-9A-Za-z._:-]"}
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not CLIENT_MSG_ID.fullmatch(value):
+            self.fail("bad_key")
+        return value
+
+
+class HttpUrlField(StrictCharField):
+    default_error_messages = {"bad_url": "must be an http(s) URL"}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 2048)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not re.match(r"https?://[^\s/]+", value):
+            self.fail("bad_url")
+        return value
+
+
+class FromIn(StrictSerializer):
+    id = IdField("user")
+    name = StrictCharField(max_length=100, required=False, allow_blank=True)
+    role = serializers.ChoiceField(choices=ROLES, required=False)
+
+
+class ChatRef(StrictSerializer):
+    id = IdField("chat")
+
+
+class MessageIn(StrictSerializer):
+    """Fields every message may carry; `from` is a Python keyword, hence get_fields."""
+
+    cid = CidField(required=False)
+    type = StrictCharField()
+    client_msg_id = ClientMsgIdField(required=False)
+    chat_required = True
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = FromIn(required=False)
+        fields["chat"] = ChatRef(required=self.chat_required)
+        return fields
+
+
+class TextIn(MessageIn):
+    text = StrictCharField(max_length=settings.HORN_MAX_TEXT, trim_whitespace=False)
+
+
+class FileBody(StrictSerializer):
+    name = StrictCharField(max_length=255)
+    src = HttpUrlField()
+    size = StrictIntegerField(min_value=0, max_value=settings.HORN_MAX_FILE_SIZE)
+
+
+class FileIn(MessageIn):
+    file = FileBody()
+
+
+class ImageBody(StrictSerializer):
+    src = HttpUrlField()
+    width = StrictIntegerField(min_value=1, max_value=100_000)
+    height = StrictIntegerField(min_value=1, max_value=100_000)
+    size = StrictIntegerField(min_value=0, max_value=settings.HORN_MAX_FILE_SIZE)
+
+
+class ImageIn(MessageIn):
+    image = ImageBody()
+
+
+class RequestEvent(StrictSerializer):
+    chat = ChatRef(required=False)
+    uids = serializers.ListField(child=IdField("user"), required=False, max_length=10)
+    queue = StrictCharField(max_length=64, required=False, allow_blank=True)
+
+
+class RequestChatIn(MessageIn):
+    chat_required = False
+    event = RequestEvent(required=False)
+
+
+class JoinEvent(StrictSerializer):
+    chat = ChatRef(required=False)
+
+
+class JoinChatIn(MessageIn):
+    chat_required = False
+    event = JoinEvent(required=False)
+
+
+SCHEMAS = {
+    "text": TextIn,
+    "file": FileIn,
+    "image": ImageIn,
+    "request_chat": RequestChatIn,
+    "join_chat": JoinChatIn,
+}

@@ -1,0 +1,1 @@
+"""Shared plumbing: errors, ids, JSON over HTTP, Redis and the DB thread pool."""

@@ -1,0 +1,104 @@
+"""One error hierarchy for the whole API, rendered by one function (`apps.core.http`).
+
+Every error carries a stable numeric `code` (documented in the README), the HTTP
+status it maps to, a human message and, when one field is at fault, its name.
+"""
+from __future__ import annotations
+
+
+class HornError(Exception):
+    code = 5000
+    status = 500
+    default_msg = "internal error"
+
+    def __init__(self, msg: str | None = None, *, field: str | None = None, **extra):
+        self.msg = msg or self.default_msg
+        self.field = field
+        self.extra = extra
+        super().__init__(self.msg)
+
+    def body(self) -> dict:
+        body = {"code": self.code, "msg": self.msg, "field": self.field}
+        body.update(self.extra)
+        return body
+
+
+# 400: the request itself is malformed
+class BadJSON(HornError):
+    code, status, default_msg = 1001, 400, "request body is not a JSON object"
+
+
+class MissingField(HornError):
+    code, status, default_msg = 1002, 400, "field is required"
+
+
+class UnknownField(HornError):
+    code, status, default_msg = 1003, 400, "unknown field"
+
+
+class InvalidValue(HornError):
+    code, status, default_msg = 1004, 400, "invalid value"
+
+
+class TooLong(HornError):
+    code, status, default_msg = 1005, 400, "value is too long"
+
+
+class UnknownType(HornError):
+    code, status, default_msg = 1006, 400, "unknown message type"
+
+
+class BadId(HornError):
+    code, status, default_msg = 1007, 400, "malformed id"
+
+
+class MethodNotAllowed(HornError):
+    code, status, default_msg = 1008, 405, "method not allowed"
+
+
+# 401/403: who is calling
+class AuthRequired(HornError):
+    code, status, default_msg = 2001, 401, "authentication required"
+
+
+class BadToken(HornError):
+    code, status, default_msg = 2002, 401, "invalid or mismatched token"
+
+
+class OriginNotAllowed(HornError):
+    code, status, default_msg = 2003, 403, "origin is not on the organisation's allow-list"
+
+
+class Forbidden(HornError):
+    code, status, default_msg = 2004, 403, "not allowed for this caller"
+
+
+class CsrfFailed(HornError):
+    code, status, default_msg = 2005, 403, "CSRF check failed"
+
+
+# 404: same answer for "does not exist" and "belongs to another organisation"
+class NotFound(HornError):
+    code, status, default_msg = 3001, 404, "not found"
+
+
+# 409: the request is well-formed but conflicts with current state
+class ChatEnded(HornError):
+    code, status, default_msg = 4001, 409, "chat has ended"
+
+
+class NotMember(HornError):
+    code, status, default_msg = 4002, 403, "not a member of this chat"
+
+
+class IdempotencyConflict(HornError):
+    code, status, default_msg = 4003, 409, "client_msg_id was already used with a different payload"
+
+
+class NothingWaiting(HornError):
+    code, status, default_msg = 4004, 409, "no chat is waiting"
+
+
+# 5xx: our side
+class ServiceUnavailable(HornError):
+    code, status, default_msg = 5003, 503, "a backing service is unavailable, retry later"

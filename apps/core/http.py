@@ -1,0 +1,89 @@
+"""JSON over HTTP: the response shape, the error rendering, CORS, body and query parsing."""
+from __future__ import annotations
+
+import functools
+import logging
+
+import orjson
+from django.http import HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from redis.exceptions import RedisError
+
+from .errors import BadJSON, HornError, InvalidValue, MethodNotAllowed, MissingField, ServiceUnavailable
+
+log = logging.getLogger("horn.http")
+
+CORS_HEADERS = "Content-Type, X-Horn-Token, Idempotency-Key, Authorization"
+
+
+def json_response(data: dict, status: int = 200) -> HttpResponse:
+    return HttpResponse(orjson.dumps(data), status=status, content_type="application/json")
+
+
+def ok(**data) -> HttpResponse:
+    return json_response({"code": 0, "msg": "ok", **data})
+
+
+def _add_cors(request, response: HttpResponse) -> None:
+    origin = request.headers.get("Origin")
+    if origin and (request.method == "OPTIONS" or getattr(request, "horn_cors_ok", False)):
+        response["Access-Control-Allow-Origin"] = origin
+        response["Vary"] = "Origin"
+
+
+def _preflight(methods: tuple[str, ...]) -> HttpResponse:
+    # Preflights carry no credentials or body, so the org is unknown here; the
+    # real request is checked against the org's allow-list before it acts.
+    response = HttpResponse(status=204)
+    response["Access-Control-Allow-Methods"] = ", ".join(methods)
+    response["Access-Control-Allow-Headers"] = CORS_HEADERS
+    response["Access-Control-Max-Age"] = "600"
+    return response
+
+
+def api_view(*methods: str):
+    """Wrap an async API view: method check, CORS, every error as `{code, msg, field}`."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        async def wrapper(request, *args, **kwargs):
+            if request.method == "OPTIONS":
+                response = _preflight(methods)
+            else:
+                try:
+                    if request.method not in methods:
+                        raise MethodNotAllowed(f"use {' or '.join(methods)}")
+                    response = await view(request, *args, **kwargs)
+                except HornError as exc:
+                    response = json_response(exc.body(), exc.status)
+                except RedisError:
+                    log.exception("Redis failed during %s", request.path)
+                    exc = ServiceUnavailable("Redis is unavailable, retry later")
+                    response = json_response(exc.body(), exc.status)
+            _add_cors(request, response)
+            return response
+
+        return csrf_exempt(wrapper)
+
+    return decorate
+
+
+def json_body(request) -> dict:
+    try:
+        data = orjson.loads(request.body)
+    except orjson.JSONDecodeError:
+        raise BadJSON("request body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise BadJSON()
+    return data
+
+
+def query(request, name: str, *, required: bool = False, max_length: int = 256) -> str | None:
+    value = request.GET.get(name)
+    if value is None or value == "":
+        if required:
+            raise MissingField(f"{name} is required", field=name)
+        return None
+    if len(value) > max_length:
+        raise InvalidValue(f"{name} is too long", field=name)
+    return value

@@ -1,0 +1,1 @@
+"""/monitor/api/ping and the process statistics behind it."""

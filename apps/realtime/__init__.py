@@ -1,0 +1,1 @@
+"""Push side: publishing events after commit, the push-node registry."""

@@ -1,0 +1,1 @@
+"""Visitors and their page views (tracks); presence from heartbeats; online lists."""

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from django.db import models
+
+from apps.accounts.models import Organisation
+from apps.core import ids
+
+
+class Visitor(models.Model):
+    """A website visitor (seed 004 `vid`), created by their first track."""
+
+    vid = models.CharField(primary_key=True, max_length=ids.VISITOR_LEN, default=ids.new_visitor_id, editable=False)
+    org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="visitors")
+    fp = models.CharField(max_length=128, blank=True, default="")
+    name = models.CharField(max_length=100, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now_add=True)
+    last_visit = models.ForeignKey("Visit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    def __str__(self) -> str:
+        return self.vid
+
+
+class Visit(models.Model):
+    """One page view reported by `POST /api/user/track` (seed 004 `tid`)."""
+
+    tid = models.CharField(primary_key=True, max_length=ids.TRACK_LEN, editable=False)
+    org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    visitor = models.ForeignKey(Visitor, on_delete=models.CASCADE, related_name="visits")
+    url = models.CharField(max_length=2048)
+    title = models.CharField(max_length=512, blank=True, default="")
+    referer = models.CharField(max_length=2048, blank=True, default="")
+    os = models.CharField(max_length=128, blank=True, default="")
+    browser = models.CharField(max_length=256, blank=True, default="")
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["visitor", "created_at"])]

@@ -1,0 +1,29 @@
+"""The online visitor list, with what each is looking at now."""
+from __future__ import annotations
+
+from .models import Visitor
+
+
+def describe_visitors(org_id: int, last_ping: dict[str, float]) -> list[dict]:
+    visitors = Visitor.objects.filter(org_id=org_id, vid__in=list(last_ping)).select_related("last_visit")
+    rows = []
+    for v in visitors:
+        visit = v.last_visit
+        rows.append(
+            {
+                "uid": v.vid,
+                "name": v.name,
+                "fp": v.fp,
+                "last_ping": int(last_ping[v.vid]),
+                "first_seen": int(v.created_at.timestamp()),
+                "track_id": visit.tid if visit else "",
+                "url": visit.url if visit else "",
+                "title": visit.title if visit else "",
+                "referer": visit.referer if visit else "",
+                "os": visit.os if visit else "",
+                "browser": visit.browser if visit else "",
+                "visited_at": int(visit.created_at.timestamp()) if visit else None,
+            }
+        )
+    rows.sort(key=lambda r: -r["last_ping"])
+    return rows

@@ -1,0 +1,77 @@
+"""Visitor endpoints of seed 004: track, ping, the online visitor list."""
+from __future__ import annotations
+
+from django.conf import settings
+
+from apps.accounts.auth import authenticate, check_visitor_origin, require_own_org, require_staff
+from apps.chats.schemas import CidField
+from apps.core import ids
+from apps.core.db import db
+from apps.core.errors import AuthRequired, BadId, BadToken
+from apps.core.http import api_view, json_body, ok, query
+from apps.core.validation import IdField, StrictCharField, StrictSerializer, validate
+from apps.accounts.orgs import get_org
+
+from . import presence, tokens
+from .actions import track as track_action
+from .selectors import describe_visitors
+
+
+class TrackIn(StrictSerializer):
+    uid = IdField("visitor", required=False)
+    cid = CidField()
+    fp = StrictCharField(max_length=128, required=False, allow_blank=True)
+    url = StrictCharField(max_length=2048)
+    title = StrictCharField(max_length=512, required=False, allow_blank=True)
+    referer = StrictCharField(max_length=2048, required=False, allow_blank=True)
+    os = StrictCharField(max_length=128, required=False, allow_blank=True)
+    browser = StrictCharField(max_length=256, required=False, allow_blank=True)
+
+
+@api_view("POST")
+async def track(request):
+    data = validate(TrackIn, json_body(request))
+    org = await get_org(data["cid"])
+    await check_visitor_origin(request, org.id)
+    vid = data.get("uid")
+    if vid is not None:
+        # A returning visitor proves the uid is theirs with the token track gave them.
+        token = request.headers.get("X-Horn-Token")
+        if token is None:
+            raise AuthRequired("uid needs its token (X-Horn-Token)", field="X-Horn-Token")
+        if tokens.read(token) != (org.id, vid):
+            raise BadToken("token does not belong to this uid and cid", field="X-Horn-Token")
+    tracked = await track_action(org_id=org.id, vid=vid, data=data, ip=client_ip(request))
+    return ok(track_id=tracked.track_id, uid=tracked.uid, token=tracked.token)
+
+
+@api_view("GET")
+async def ping(request):
+    uid = query(request, "uid")
+    if uid is not None and not ids.is_user_id(uid):
+        raise BadId("uid is not a visitor or staff id", field="uid")
+    check_track_id(request)
+    query(request, "fp", max_length=128)
+    caller = await authenticate(request, uid=uid)
+    await presence.touch(caller.org_id, caller.role, caller.uid)
+    return ok(interval=settings.HORN_HEARTBEAT_INTERVAL)
+
+
+@api_view("GET")
+async def users_online(request):
+    caller = await authenticate(request)
+    require_staff(caller)
+    require_own_org(caller, query(request, "cid", max_length=20))
+    last_ping = await presence.online(caller.org_id, "user")
+    return ok(data=await db(describe_visitors, caller.org_id, last_ping))
+
+
+def check_track_id(request) -> str | None:
+    track_id = query(request, "track_id")
+    if track_id is not None and not ids.is_track_id(track_id):
+        raise BadId("track_id is not a track id", field="track_id")
+    return track_id
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None

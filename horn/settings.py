@@ -1,0 +1,200 @@
+"""Horn settings: everything that varies comes from HORN_* environment variables.
+
+With neither HORN_DATABASE_URL nor HORN_REDIS_URL set, Horn runs on the
+embedded default: SQLite, the in-process channel layer and an in-process Redis
+stand-in, in one process. Bad values fail loudly at start-up.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def env_int(name: str, default: int, minimum: int = 0) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), got {raw!r}")
+
+
+HORN_DATABASE_URL = env_str("HORN_DATABASE_URL")
+HORN_REDIS_URL = env_str("HORN_REDIS_URL")
+HORN_EMBEDDED = not HORN_DATABASE_URL and not HORN_REDIS_URL
+DATA_DIR = Path(env_str("HORN_DATA_DIR", str(BASE_DIR / "var")))
+
+
+def _secret_key() -> str:
+    key = env_str("HORN_SECRET_KEY")
+    if key:
+        return key
+    if not HORN_EMBEDDED:
+        raise ImproperlyConfigured("HORN_SECRET_KEY must be set when HORN_DATABASE_URL or HORN_REDIS_URL is")
+    # Embedded default: a key generated once and kept beside the SQLite file,
+    # so visitor tokens and sessions survive restarts.
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("HORN_DEBUG", HORN_EMBEDDED)
+ALLOWED_HOSTS = [h for h in env_str("HORN_ALLOWED_HOSTS", "*").split(",") if h]
+# Horn's own public origin: the console is served from it; staff websockets come from it.
+HORN_PUBLIC_URL = env_str("HORN_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+CSRF_TRUSTED_ORIGINS = [HORN_PUBLIC_URL]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "channels",
+    "apps.core",
+    "apps.accounts",
+    "apps.visitors",
+    "apps.chats",
+    "apps.realtime",
+    "apps.monitor",
+]
+
+# The console and admin go through the full stack. The hot API paths do not:
+# see horn/asgi.py (they authenticate themselves in apps/accounts/auth.py).
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "horn.urls"
+ASGI_APPLICATION = "horn.asgi.application"
+WSGI_APPLICATION = "horn.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _databases() -> dict:
+    if HORN_DATABASE_URL:
+        db = dj_database_url.parse(HORN_DATABASE_URL, conn_max_age=None, conn_health_checks=True)
+        if db["ENGINE"] == "django.db.backends.mysql":
+            db.setdefault("OPTIONS", {}).update(
+                {
+                    # utf8mb4 so emoji survive; strict mode so bad data is refused, not truncated.
+                    "charset": "utf8mb4",
+                    "init_command": "SET sql_mode='STRICT_TRANS_TABLES', innodb_lock_wait_timeout=10",
+                }
+            )
+            db["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
+        return {"default": db}
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    return {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "horn.sqlite3",
+            "CONN_MAX_AGE": None,
+            "OPTIONS": {
+                # Writers take the lock at BEGIN and wait for it (timeout, seconds)
+                # instead of failing with "database is locked" mid-transaction.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+            # A file, not :memory:, so server threads and the test share it.
+            "TEST": {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")},
+        }
+    }
+
+
+DATABASES = _databases()
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+if HORN_REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [HORN_REDIS_URL], "prefix": "horn-layer"},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = DATA_DIR / "static"
+LOGIN_URL = "/admin/login/"
+
+REST_FRAMEWORK = {"UNAUTHENTICATED_USER": None}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"horn": {"handlers": ["console"], "level": env_str("HORN_LOG_LEVEL", "INFO")}},
+}
+
+# --- Horn knobs -------------------------------------------------------------
+HORN_DB_THREADS = env_int("HORN_DB_THREADS", 8, minimum=1)
+HORN_REDIS_MAX_CONNECTIONS = env_int("HORN_REDIS_MAX_CONNECTIONS", 200, minimum=1)
+HORN_REDIS_POOL_TIMEOUT = env_int("HORN_REDIS_POOL_TIMEOUT", 5, minimum=1)
+HORN_HEARTBEAT_INTERVAL = env_int("HORN_HEARTBEAT_INTERVAL", 30, minimum=1)
+HORN_MAX_TEXT = env_int("HORN_MAX_TEXT", 10_000, minimum=1)
+HORN_MAX_FILE_SIZE = env_int("HORN_MAX_FILE_SIZE", 100 * 1024 * 1024, minimum=1)
+HORN_DEMO_ORIGIN = env_str("HORN_DEMO_ORIGIN", HORN_PUBLIC_URL)
+HORN_PUSH_ADDR = env_str("HORN_PUSH_ADDR")  # host:port clients should push-connect to; default: request host

@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import path
+
+from apps.accounts import views as accounts
+from apps.chats import views as chats
+from apps.monitor import views as monitor
+from apps.visitors import views as visitors
+
+urlpatterns = [
+    path("api/user/track", visitors.track),
+    path("api/state/init", chats.state_init),
+    path("api/message", chats.message),
+    path("api/ping", visitors.ping),
+    path("api/users/online", visitors.users_online),
+    path("api/staff/online", accounts.staff_online),
+    path("api/staff/info", accounts.staff_info),
+    path("monitor/api/ping", monitor.ping),
+    path("admin/", admin.site.urls),
+]
