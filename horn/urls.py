@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from apps.accounts import pages
 from apps.accounts import views as accounts
 from apps.chats import views as chats
 from apps.monitor import views as monitor
@@ -15,5 +17,8 @@ urlpatterns = [
     path("api/staff/online", accounts.staff_online),
     path("api/staff/info", accounts.staff_info),
     path("monitor/api/ping", monitor.ping),
+    path("", pages.console, name="console"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(next_page="/login/"), name="logout"),
     path("admin/", admin.site.urls),
 ]

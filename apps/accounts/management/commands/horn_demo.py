@@ -52,7 +52,22 @@ class Command(BaseCommand):
                 organisation.save(update_fields=["allowed_origins"])
             staff = [self._staff(organisation, *row) for row in DEMO_STAFF]
         out = {"oid": organisation.pk, "origin": origin, "snippet": snippet(organisation.pk), "staff": staff}
-        self.stdout.write(json.dumps(out, indent=2 if not options["json"] else None))
+        if options["json"]:
+            self.stdout.write(json.dumps(out))
+        else:
+            self.stdout.write(self._human(out))
+
+    def _human(self, out: dict) -> str:
+        base = settings.HORN_PUBLIC_URL
+        lines = [
+            f"Horn: {base}  (organisation id {out['oid']}, allowed origin {out['origin']})",
+            f"  staff login:   {base}/login/",
+            f"  REST API:      {base}/api/...   monitor: {base}/monitor/api/ping",
+            f"  widget snippet: {out['snippet']}",
+            "  demo staff (login / password / API token):",
+        ]
+        lines += [f"    {s['username']} / {s['password']} / {s['token']}" for s in out["staff"]]
+        return "\n".join(lines)
 
     def _staff(self, org: Organisation, username: str, name: str, gender: str) -> dict:
         # Usernames are global in Django; other orgs get a suffixed name.
