@@ -51,7 +51,7 @@ class HttpUrlField(StrictCharField):
 
 
 class FromIn(StrictSerializer):
-    id = IdField("user")
+    id = IdField("user", required=False)
     name = StrictCharField(max_length=100, required=False, allow_blank=True)
     role = serializers.ChoiceField(choices=ROLES, required=False)
 

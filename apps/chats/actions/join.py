@@ -9,6 +9,9 @@ from apps.core.errors import ChatEnded, NothingWaiting
 from ..models import Chat, ChatMember, Message
 from .common import Sent, idempotent, lock_chat, store
 
+# Claimers racing for the head of the queue skip past each other; this many is plenty.
+CLAIM_CANDIDATES = 50
+
 
 @idempotent
 def join_chat(caller: Caller, data: dict, key: str | None, digest: str) -> Sent:
@@ -32,16 +35,18 @@ def join_chat(caller: Caller, data: dict, key: str | None, digest: str) -> Sent:
 
 
 def _claim_oldest(caller: Caller) -> Chat:
-    # SKIP LOCKED: two staff claiming at once get two different chats, never one.
-    chat = (
-        Chat.objects.select_for_update(skip_locked=True)
-        .filter(org_id=caller.org_id, state=Chat.REQUESTED)
-        .order_by("waiting_since", "created_at")
-        .first()
-    )
-    if chat is None:
-        raise NothingWaiting()
-    return chat
+    """Lock the longest-waiting chat nobody else is claiming right now.
+
+    Candidates are read without locks, then locked one by one by primary key
+    with SKIP LOCKED: a locking read that sorted the whole queue would lock
+    every row it sorted and starve the other claimers.
+    """
+    waiting = Chat.objects.filter(org_id=caller.org_id, state=Chat.REQUESTED).order_by("waiting_since", "created_at")
+    for chat_id in waiting.values_list("pk", flat=True)[:CLAIM_CANDIDATES]:
+        chat = Chat.objects.select_for_update(skip_locked=True).filter(pk=chat_id, state=Chat.REQUESTED).first()
+        if chat is not None:
+            return chat
+    raise NothingWaiting()
 
 
 def _last_join(chat: Chat, caller: Caller) -> Message:

@@ -1,0 +1,116 @@
+"""Test fixtures: a real uvicorn server on loopback, two organisations, HTTP clients.
+
+Tests talk to Horn over real HTTP (httpx -> uvicorn -> horn.asgi), so every
+test uses `transactional_db`: the server's DB threads must see committed rows.
+With HORN_DATABASE_URL / HORN_REDIS_URL set (CI), the suite runs on MariaDB
+and Redis and fails at once if either is unreachable.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass
+
+import httpx
+import pytest
+import redis
+import uvicorn
+from django.conf import settings
+
+from apps.accounts import orgs
+from apps.accounts.actions import create_organisation, create_staff
+from apps.core.redis import fake_server
+
+ORIGIN_A = "https://shop.acme.test"
+ORIGIN_B = "https://globex.test"
+
+
+def _sync_redis():
+    if settings.HORN_REDIS_URL:
+        return redis.Redis.from_url(settings.HORN_REDIS_URL, decode_responses=True)
+    import fakeredis
+
+    return fakeredis.FakeRedis(server=fake_server(), decode_responses=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing():
+    # Real hashing costs ~0.4 s per user; tests create several per test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _services_reachable():
+    """In CI a missing service must fail the run, never skip or silently fall back."""
+    if os.environ.get("HORN_CI"):
+        assert settings.HORN_DATABASE_URL.startswith("mysql"), "CI must run on MariaDB"
+        assert settings.HORN_REDIS_URL, "CI must run on Redis"
+    _sync_redis().ping()  # raises ConnectionError if Redis is down
+
+
+@pytest.fixture(scope="session")
+def server(django_db_setup, django_db_blocker):
+    """One uvicorn server, in a thread of the test process, on the test database."""
+    from horn.asgi import application
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    uv = uvicorn.Server(config)
+    thread = threading.Thread(target=uv.run, daemon=True)
+    with django_db_blocker.unblock():
+        thread.start()
+        deadline = time.monotonic() + 20
+        while not uv.started:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+        uv.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def horn(server, transactional_db):
+    """A fresh world per test: empty DB (transactional_db), empty Redis, no cached orgs."""
+    _sync_redis().flushdb()
+    orgs.forget_all()
+    with httpx.Client(base_url=server, timeout=20) as client:
+        yield client
+
+
+@dataclass
+class StaffUser:
+    sid: str
+    username: str
+    password: str
+    token: str
+    org_id: int
+
+    @property
+    def auth(self) -> dict:
+        return {"Authorization": f"Token {self.token}"}
+
+
+@dataclass
+class World:
+    acme: object
+    globex: object
+    alice: StaffUser  # Acme
+    bob: StaffUser  # Acme
+    charlie: StaffUser  # Globex
+
+
+def _staff(org, username: str, name: str) -> StaffUser:
+    staff = create_staff(org=org, username=username, password=f"{username}-pw-123", name=name)
+    return StaffUser(staff.sid, username, f"{username}-pw-123", staff.user.auth_token.key, org.pk)
+
+
+@pytest.fixture
+def world(horn) -> World:
+    """Two organisations: Alice and Bob work for Acme, Charlie for Globex."""
+    acme = create_organisation(name="Acme", allowed_origins=[ORIGIN_A])
+    globex = create_organisation(name="Globex", allowed_origins=[ORIGIN_B])
+    return World(acme, globex, _staff(acme, "alice", "Alice"), _staff(acme, "bob", "Bob"), _staff(globex, "charlie", "Charlie"))
