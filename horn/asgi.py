@@ -18,6 +18,8 @@ import django  # noqa: E402
 django.setup(set_prefix=False)
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 from django.core.handlers.asgi import ASGIHandler  # noqa: E402
 from django.core.handlers.exception import convert_exception_to_response  # noqa: E402
 
@@ -36,6 +38,10 @@ class ApiHandler(ASGIHandler):
 
 _api = ApiHandler()
 _site = ASGIHandler()
+if settings.HORN_SERVE_STATIC:
+    # widget.js, console and admin assets straight from the app; behind a CDN
+    # or reverse proxy, set HORN_SERVE_STATIC=0 and serve STATIC_ROOT there.
+    _site = ASGIStaticFilesHandler(_site)
 
 
 async def http(scope, receive, send):

@@ -47,6 +47,10 @@ def env_bool(name: str, default: bool) -> bool:
 HORN_DATABASE_URL = env_str("HORN_DATABASE_URL")
 HORN_REDIS_URL = env_str("HORN_REDIS_URL")
 HORN_EMBEDDED = not HORN_DATABASE_URL and not HORN_REDIS_URL
+if bool(HORN_DATABASE_URL) != bool(HORN_REDIS_URL):
+    # Half a production setup would leave each process its own in-process
+    # Redis stand-in: processes would silently stop seeing each other.
+    raise ImproperlyConfigured("set both HORN_DATABASE_URL and HORN_REDIS_URL (production), or neither (embedded)")
 DATA_DIR = Path(env_str("HORN_DATA_DIR", str(BASE_DIR / "var")))
 
 
@@ -199,3 +203,4 @@ HORN_MAX_TEXT = env_int("HORN_MAX_TEXT", 10_000, minimum=1)
 HORN_MAX_FILE_SIZE = env_int("HORN_MAX_FILE_SIZE", 100 * 1024 * 1024, minimum=1)
 HORN_DEMO_ORIGIN = env_str("HORN_DEMO_ORIGIN", HORN_PUBLIC_URL)
 HORN_PUSH_ADDR = env_str("HORN_PUSH_ADDR")  # host:port clients should push-connect to; default: request host
+HORN_SERVE_STATIC = env_bool("HORN_SERVE_STATIC", True)

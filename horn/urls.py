@@ -22,3 +22,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(next_page="/login/"), name="logout"),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "apps.core.http.handler404"
+handler500 = "apps.core.http.handler500"

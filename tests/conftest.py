@@ -90,6 +90,10 @@ class StaffUser:
     org_id: int
 
     @property
+    def uid(self) -> str:
+        return self.sid
+
+    @property
     def auth(self) -> dict:
         return {"Authorization": f"Token {self.token}"}
 

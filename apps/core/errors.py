@@ -82,7 +82,11 @@ class NotFound(HornError):
     code, status, default_msg = 3001, 404, "not found"
 
 
-# 409: the request is well-formed but conflicts with current state
+class NoSuchEndpoint(HornError):
+    code, status, default_msg = 3002, 404, "no such endpoint"
+
+
+# 4xxx: the request is well-formed but the chat's state does not allow it
 class ChatEnded(HornError):
     code, status, default_msg = 4001, 409, "chat has ended"
 
@@ -100,5 +104,9 @@ class NothingWaiting(HornError):
 
 
 # 5xx: our side
+class InternalError(HornError):
+    code, status, default_msg = 5000, 500, "internal error"
+
+
 class ServiceUnavailable(HornError):
     code, status, default_msg = 5003, 503, "a backing service is unavailable, retry later"

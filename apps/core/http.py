@@ -5,11 +5,21 @@ import functools
 import logging
 
 import orjson
+from django.db import OperationalError
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from redis.exceptions import RedisError
 
-from .errors import BadJSON, HornError, InvalidValue, MethodNotAllowed, MissingField, ServiceUnavailable
+from .errors import (
+    BadJSON,
+    HornError,
+    InternalError,
+    InvalidValue,
+    MethodNotAllowed,
+    MissingField,
+    NoSuchEndpoint,
+    ServiceUnavailable,
+)
 
 log = logging.getLogger("horn.http")
 
@@ -22,6 +32,10 @@ def json_response(data: dict, status: int = 200) -> HttpResponse:
 
 def ok(**data) -> HttpResponse:
     return json_response({"code": 0, "msg": "ok", **data})
+
+
+def _error(exc: HornError) -> HttpResponse:
+    return json_response(exc.body(), exc.status)
 
 
 def _add_cors(request, response: HttpResponse) -> None:
@@ -55,11 +69,16 @@ def api_view(*methods: str):
                         raise MethodNotAllowed(f"use {' or '.join(methods)}")
                     response = await view(request, *args, **kwargs)
                 except HornError as exc:
-                    response = json_response(exc.body(), exc.status)
+                    response = _error(exc)
                 except RedisError:
                     log.exception("Redis failed during %s", request.path)
-                    exc = ServiceUnavailable("Redis is unavailable, retry later")
-                    response = json_response(exc.body(), exc.status)
+                    response = _error(ServiceUnavailable("Redis is unavailable, retry later"))
+                except OperationalError:
+                    log.exception("database failed during %s", request.path)
+                    response = _error(ServiceUnavailable("the database is unavailable, retry later"))
+                except Exception:
+                    log.exception("unexpected error in %s", request.path)
+                    response = _error(InternalError())
             _add_cors(request, response)
             return response
 
@@ -87,3 +106,24 @@ def query(request, name: str, *, required: bool = False, max_length: int = 256) 
     if len(value) > max_length:
         raise InvalidValue(f"{name} is too long", field=name)
     return value
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith(("/api/", "/pull", "/monitor/"))
+
+
+def handler404(request, exception=None):
+    """JSON for API paths, Django's page for the rest."""
+    if _is_api(request):
+        return json_response(NoSuchEndpoint().body(), 404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def handler500(request):
+    if _is_api(request):
+        return json_response(InternalError().body(), 500)
+    from django.views.defaults import server_error
+
+    return server_error(request)

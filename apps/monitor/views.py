@@ -14,14 +14,14 @@ from apps.visitors import presence
 
 STARTED = time.time()
 SERVICE_ID = os.environ.get("HORN_SERVICE_ID") or f"{socket.gethostname()}:{os.getpid()}"
-RATE_WINDOW = 10  # seconds averaged for messages/s (complete seconds only)
+RATE_WINDOW = 10  # seconds averaged for messages/s, the current one included
 
 
 @api_view("GET")
 async def ping(request):
     redis = get_redis()
     now = int(time.time())
-    counts = await redis.mget([stats_key(s) for s in range(now - RATE_WINDOW, now)])
+    counts = await redis.mget([stats_key(s) for s in range(now - RATE_WINDOW + 1, now + 1)])
     rate = sum(int(c or 0) for c in counts) / RATE_WINDOW
     stats = [
         {"name": "connections", "value": int(await redis.get("push-connections") or 0)},
