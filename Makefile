@@ -10,6 +10,12 @@ PORT   ?= 8000
 install: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt
+	@# mysqlclient builds against the MariaDB/MySQL client headers.
+	@pkg-config --exists libmariadb 2>/dev/null || pkg-config --exists mysqlclient 2>/dev/null || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	    { apt-get install -y -q pkg-config libmariadb-dev >/dev/null 2>&1 || \
+	      { apt-get update -q >/dev/null && apt-get install -y -q pkg-config libmariadb-dev >/dev/null; }; }; } || \
+	  { echo "Install the MariaDB client headers first, e.g.: sudo apt-get install pkg-config libmariadb-dev"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements.txt
