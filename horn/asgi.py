@@ -9,6 +9,7 @@ console pages) gets the full stack.
 """
 from __future__ import annotations
 
+import io
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "horn.settings")
@@ -23,17 +24,44 @@ from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: 
 from django.core.handlers.asgi import ASGIHandler  # noqa: E402
 from django.core.handlers.exception import convert_exception_to_response  # noqa: E402
 
+from apps.core.errors import PayloadTooLarge  # noqa: E402
+from apps.core.http import json_response  # noqa: E402
+
 API_PREFIXES = ("/api/", "/pull", "/monitor/")
 
 
 class ApiHandler(ASGIHandler):
-    """Django's ASGI handler with no middleware: URL resolution straight to async views."""
+    """Django's request/URL/view machinery for the async API views, without the per-request overhead.
+
+    Measured on 2 cores: Django's stock ASGI path cost ~2.5 ms of CPU per
+    /api/ping, most of it starting and joining a fresh thread per request
+    (ThreadSensitiveContext) to run the sync request_started/finished signal
+    receivers. The API views need none of that: they never touch the ORM on
+    the event loop (DB work runs in apps.core.db's pool, which checks its own
+    connections), they authenticate themselves and render their own errors.
+    So: read the body, build the request, resolve, await the view, send.
+    """
 
     def load_middleware(self, is_async=False):
         self._view_middleware = []
         self._template_response_middleware = []
         self._exception_middleware = []
         self._middleware_chain = convert_exception_to_response(self._get_response_async)
+
+    async def __call__(self, scope, receive, send):
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            if len(body) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+                await self.send_response(json_response(PayloadTooLarge().body(), 413), send)
+                return
+            if not message.get("more_body", False):
+                break
+        request = self.request_class(scope, io.BytesIO(bytes(body)))
+        await self.send_response(await self._middleware_chain(request), send)
 
 
 _api = ApiHandler()

@@ -52,6 +52,10 @@ class BadId(HornError):
     code, status, default_msg = 1007, 400, "malformed id"
 
 
+class PayloadTooLarge(HornError):
+    code, status, default_msg = 1009, 413, "request body is too large"
+
+
 class MethodNotAllowed(HornError):
     code, status, default_msg = 1008, 405, "method not allowed"
 

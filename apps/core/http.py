@@ -5,6 +5,7 @@ import functools
 import logging
 
 import orjson
+from django.core.exceptions import SuspiciousOperation
 from django.db import OperationalError
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -73,6 +74,8 @@ def api_view(*methods: str):
                 except RedisError:
                     log.exception("Redis failed during %s", request.path)
                     response = _error(ServiceUnavailable("Redis is unavailable, retry later"))
+                except SuspiciousOperation as exc:  # e.g. a Host header not in ALLOWED_HOSTS
+                    response = _error(InvalidValue(str(exc) or "suspicious request"))
                 except OperationalError:
                     log.exception("database failed during %s", request.path)
                     response = _error(ServiceUnavailable("the database is unavailable, retry later"))
