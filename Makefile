@@ -27,4 +27,5 @@ run: install
 	$(BIN)/uvicorn horn.asgi:application --host $(HOST) --port $(PORT) --loop uvloop --http httptools --log-level warning
 
 test: install
+	$(BIN)/ruff check .
 	$(BIN)/pytest

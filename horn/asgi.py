@@ -7,6 +7,7 @@ a second; the API views are async and authenticate themselves
 (apps/accounts/auth.py), so they need none of it. Everything else (admin,
 console pages) gets the full stack.
 """
+
 from __future__ import annotations
 
 import io

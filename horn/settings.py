@@ -4,6 +4,7 @@ With neither HORN_DATABASE_URL nor HORN_REDIS_URL set, Horn runs on the
 embedded default: SQLite, the in-process channel layer and an in-process Redis
 stand-in, in one process. Bad values fail loudly at start-up.
 """
+
 from __future__ import annotations
 
 import os

@@ -5,6 +5,7 @@ test uses `transactional_db`: the server's DB threads must see committed rows.
 With HORN_DATABASE_URL / HORN_REDIS_URL set (CI), the suite runs on MariaDB
 and Redis and fails at once if either is unreachable.
 """
+
 from __future__ import annotations
 
 import os
@@ -117,4 +118,6 @@ def world(horn) -> World:
     """Two organisations: Alice and Bob work for Acme, Charlie for Globex."""
     acme = create_organisation(name="Acme", allowed_origins=[ORIGIN_A])
     globex = create_organisation(name="Globex", allowed_origins=[ORIGIN_B])
-    return World(acme, globex, _staff(acme, "alice", "Alice"), _staff(acme, "bob", "Bob"), _staff(globex, "charlie", "Charlie"))
+    return World(
+        acme, globex, _staff(acme, "alice", "Alice"), _staff(acme, "bob", "Bob"), _staff(globex, "charlie", "Charlie")
+    )

@@ -1,4 +1,5 @@
 """Small HTTP helpers shared by the tests: a visitor, sending, asserting error bodies."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -41,7 +42,11 @@ def ok(response: httpx.Response) -> dict:
 
 
 def request_chat(client: httpx.Client, visitor: VisitorUser, **event) -> str:
-    body = {"type": "request_chat", "from": {"id": visitor.uid, "role": "user"}, "event": {"uids": [visitor.uid], **event}}
+    body = {
+        "type": "request_chat",
+        "from": {"id": visitor.uid, "role": "user"},
+        "event": {"uids": [visitor.uid], **event},
+    }
     return ok(send(client, visitor, body))["chat"]["id"]
 
 

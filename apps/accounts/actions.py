@@ -1,4 +1,5 @@
 """Creating organisations and staff (used by horn_demo, the admin and tests)."""
+
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model

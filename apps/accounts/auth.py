@@ -5,6 +5,7 @@ what the middleware would for them: it reads the session for console staff and
 enforces CSRF on their unsafe requests. Visitors are checked without a query
 (signed token + cached org allow-list).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -163,6 +164,17 @@ async def _resolve(request, query_token: bool) -> Caller:
                 _enforce_csrf(request)
             return _staff_caller(staff)
     raise AuthRequired()
+
+
+async def authenticate_staff(request) -> Caller:
+    """A staff caller; `?cid=`, when given, must be their own org."""
+    caller = await authenticate(request)
+    require_staff(caller)
+    cid = request.GET.get("cid") or None
+    if cid is not None and len(cid) > 20:
+        raise InvalidValue("cid is too long", field="cid")
+    require_own_org(caller, cid)
+    return caller
 
 
 def require_staff(caller: Caller) -> None:

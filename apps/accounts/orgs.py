@@ -3,6 +3,7 @@
 The allow-list check runs on every visitor request; a few seconds of staleness
 after an admin edits the list is the price of not querying for it each time.
 """
+
 from __future__ import annotations
 
 import time

@@ -1,4 +1,5 @@
 """Server-rendered staff pages (full middleware stack): the console shell."""
+
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required

@@ -1,19 +1,19 @@
 """Staff endpoints of seed 004: who I am, who of my colleagues is online."""
+
 from __future__ import annotations
 
 from apps.core import ids
 from apps.core.db import db
-from apps.core.http import api_view, ok, query
+from apps.core.http import api_view, ok
 from apps.visitors import presence
 
-from .auth import authenticate, require_own_org, require_staff
+from .auth import authenticate_staff
 from .models import Staff
 
 
 @api_view("GET")
 async def staff_info(request):
-    caller = await authenticate(request)
-    require_staff(caller)
+    caller = await authenticate_staff(request)
     staff = await db(Staff.objects.get, sid=caller.uid)
     return ok(
         cid=caller.org_id,
@@ -25,9 +25,7 @@ async def staff_info(request):
 
 @api_view("GET")
 async def staff_online(request):
-    caller = await authenticate(request)
-    require_staff(caller)
-    require_own_org(caller, query(request, "cid", max_length=20))
+    caller = await authenticate_staff(request)
     last_ping = await presence.online(caller.org_id, "staff")
     rows = await db(_describe_staff, caller.org_id, last_ping)
     return ok(data=rows)

@@ -1,4 +1,5 @@
 """Input shapes of `POST /api/message`, one serializer per message type (seed 004 + brief)."""
+
 from __future__ import annotations
 
 import re

@@ -3,6 +3,7 @@
 A fixed number of queries however long the history: chats, member counts and
 messages are each fetched in one query for all chats.
 """
+
 from __future__ import annotations
 
 from django.db.models import Count, Q

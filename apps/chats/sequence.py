@@ -8,6 +8,7 @@ within an organisation the numbers are gapless and commit in increasing order:
 once seq N is visible, every seq below N is too. That makes "everything after
 N" a complete, replayable answer.
 """
+
 from __future__ import annotations
 
 from django.db.models import F

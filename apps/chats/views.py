@@ -1,4 +1,5 @@
 """POST /api/message and GET /api/state/init."""
+
 from __future__ import annotations
 
 from apps.accounts.auth import authenticate

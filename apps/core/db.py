@@ -7,10 +7,12 @@ this pool: each thread keeps its own persistent connection, and several
 requests overlap their round trips. The pool size bounds the DB connections a
 process holds.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.conf import settings

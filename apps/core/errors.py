@@ -3,6 +3,7 @@
 Every error carries a stable numeric `code` (documented in the README), the HTTP
 status it maps to, a human message and, when one field is at fault, its name.
 """
+
 from __future__ import annotations
 
 

@@ -1,4 +1,5 @@
 """JSON over HTTP: the response shape, the error rendering, CORS, body and query parsing."""
+
 from __future__ import annotations
 
 import functools

@@ -3,6 +3,7 @@
 Clients may send ids for lookup only; `is_*` checks reject malformed ones before
 any query runs.
 """
+
 from __future__ import annotations
 
 import os
@@ -11,7 +12,7 @@ import secrets
 import string
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 ALNUM = string.digits + string.ascii_letters
 
@@ -36,7 +37,7 @@ def new_chat_id() -> str:
 
 def new_track_id(uid: str) -> str:
     """14-digit UTC timestamp + the user's id + random tail, 53 chars in all."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")
+    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
     return stamp + uid + random_alnum(TRACK_LEN - 14 - len(uid))
 
 
@@ -63,7 +64,7 @@ def new_mid() -> str:
     return "".join(_B32HEX[(n >> (5 * i)) & 31] for i in range(19, -1, -1))
 
 
-_ALNUM_RE = {n: re.compile(r"[0-9A-Za-z]{%d}" % n) for n in (STAFF_LEN, VISITOR_LEN, CHAT_LEN)}
+_ALNUM_RE = {n: re.compile(rf"[0-9A-Za-z]{{{n}}}") for n in (STAFF_LEN, VISITOR_LEN, CHAT_LEN)}
 _MID_RE = re.compile(r"[0-9a-v]{20}")
 _TRACK_RE = re.compile(r"\d{14}[0-9A-Za-z]{39}")
 

@@ -5,6 +5,7 @@ one client per loop. The pool is a *blocking* pool of a deliberate size:
 redis-py's default pool raises `MaxConnectionsError` when full, which turned
 connect bursts into HTTP 500s; a blocking pool makes a burst wait instead.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -14,7 +15,7 @@ import fakeredis
 from django.conf import settings
 from redis import asyncio as aioredis
 
-_clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis]" = weakref.WeakKeyDictionary()
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = weakref.WeakKeyDictionary()
 _fake_server = fakeredis.FakeServer()
 
 

@@ -5,6 +5,7 @@ keys; a chat API should refuse both, so the fields here check JSON types and
 `StrictSerializer` refuses keys it does not declare. The first error found
 becomes one `{code, msg, field}` with a dotted field path (`file.size`).
 """
+
 from __future__ import annotations
 
 from rest_framework import serializers

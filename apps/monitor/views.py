@@ -1,4 +1,5 @@
 """GET /monitor/api/ping: liveness plus the figures an operator watches (seed 004 监控支持)."""
+
 from __future__ import annotations
 
 import os

@@ -3,6 +3,7 @@
 Every stored event carries its organisation's sequence number (`seq`), which is
 the recipient's cursor after it; `payload` is the message object of the brief.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

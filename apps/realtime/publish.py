@@ -4,6 +4,7 @@ The channel layer is at-most-once, so this is a wake-up, not the record: the
 record is the `Message` table and its per-org sequence, which push replays from.
 A failure here is logged and never fails the request whose rows are committed.
 """
+
 from __future__ import annotations
 
 import logging

@@ -4,6 +4,7 @@ Each push node's address is a member of the sorted set `pushers`, scored by its
 current load. Until a node has registered, the address the client used to
 reach us is the push address.
 """
+
 from __future__ import annotations
 
 from django.conf import settings

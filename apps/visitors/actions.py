@@ -1,4 +1,5 @@
 """track: a visitor reports a page view; a new visitor gets an id and a token."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

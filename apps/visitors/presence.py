@@ -4,6 +4,7 @@ Presence is ephemeral and hot (every ping), so it lives in Redis, not in the
 seed's MySQL tables: a member is online while its last ping is younger than
 two heartbeat intervals (one missed ping is tolerated).
 """
+
 from __future__ import annotations
 
 import time

@@ -1,4 +1,5 @@
 """The online visitor list, with what each is looking at now."""
+
 from __future__ import annotations
 
 from .models import Visitor

@@ -3,6 +3,7 @@
 A token is the org id and visitor id, signed with the server's secret, so
 checking one needs no query. The result is URL-safe (`[0-9A-Za-z._-]`).
 """
+
 from __future__ import annotations
 
 from django.core import signing

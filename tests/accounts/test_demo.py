@@ -1,4 +1,5 @@
 """python manage.py horn_demo --json: idempotent demo org whose credentials work."""
+
 import json
 
 from django.core.management import call_command
@@ -22,8 +23,13 @@ def test_it_creates_a_demo_org_once(horn):
     assert f'data-horn-cid="{first["oid"]}"' in first["snippet"]
     for member in first["staff"]:
         assert set(member) >= {"sid", "username", "password", "token"}
-        assert ok(horn.get("/api/staff/info", headers={"Authorization": f"Token {member['token']}"}))["cid"] == first["oid"]
-    r = horn.post("/api/user/track", json={"cid": first["oid"], "url": "https://x.test/"}, headers={"Origin": first["origin"]})
+        assert (
+            ok(horn.get("/api/staff/info", headers={"Authorization": f"Token {member['token']}"}))["cid"]
+            == first["oid"]
+        )
+    r = horn.post(
+        "/api/user/track", json={"cid": first["oid"], "url": "https://x.test/"}, headers={"Origin": first["origin"]}
+    )
     ok(r)
 
 

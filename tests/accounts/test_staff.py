@@ -1,4 +1,5 @@
 """Staff auth (session + CSRF, API token) and GET /api/staff/info."""
+
 from contextlib import contextmanager
 
 import httpx
@@ -12,8 +13,15 @@ def login(server: str, staff):
     """Log in through the real login form; the client keeps the session cookie."""
     with httpx.Client(base_url=server, timeout=20) as client:
         client.get("/login/")
-        r = client.post("/login/", data={"username": staff.username, "password": staff.password,
-                                         "csrfmiddlewaretoken": client.cookies["csrftoken"], "next": "/"})
+        r = client.post(
+            "/login/",
+            data={
+                "username": staff.username,
+                "password": staff.password,
+                "csrfmiddlewaretoken": client.cookies["csrftoken"],
+                "next": "/",
+            },
+        )
         assert r.status_code == 302 and r.headers["location"] == "/", r.text
         yield client
 
@@ -49,7 +57,10 @@ def test_session_calls_from_a_foreign_origin_are_refused(server, world):
 def test_a_wrong_password_gives_no_session(server, world):
     with httpx.Client(base_url=server, timeout=20) as client:
         client.get("/login/")
-        r = client.post("/login/", data={"username": "alice", "password": "wrong", "csrfmiddlewaretoken": client.cookies["csrftoken"]})
+        r = client.post(
+            "/login/",
+            data={"username": "alice", "password": "wrong", "csrfmiddlewaretoken": client.cookies["csrftoken"]},
+        )
         assert r.status_code == 200 and "Wrong username or password" in r.text
         error(client.get("/api/staff/info"), 401, 2001)
 

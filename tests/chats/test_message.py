@@ -1,4 +1,5 @@
 """POST /api/message: text, file, image, request_chat, join_chat; auth, tenancy, idempotency, bad input."""
+
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -24,8 +25,16 @@ def chat(horn, world):
 
 def test_it_opens_a_chat_for_a_visitor(horn, world):
     visitor = track(horn, world.acme.pk)
-    r = send(horn, visitor, {"cid": world.acme.pk, "type": "request_chat", "from": {"id": visitor.uid, "role": "user"},
-                             "event": {"uids": [visitor.uid]}})
+    r = send(
+        horn,
+        visitor,
+        {
+            "cid": world.acme.pk,
+            "type": "request_chat",
+            "from": {"id": visitor.uid, "role": "user"},
+            "event": {"uids": [visitor.uid]},
+        },
+    )
     data = ok(r)
     assert ids.is_mid(data["mid"]) and ids.is_chat_id(data["chat"]["id"])
     chat = Chat.objects.get(pk=data["chat"]["id"])
@@ -82,13 +91,22 @@ def test_the_first_staff_to_join_owns_the_chat(horn, world):
     join(horn, world.bob, chat_id)
     chat = Chat.objects.get(pk=chat_id)
     assert (chat.state, chat.owner_id) == ("active", world.alice.sid)
-    assert set(ChatMember.objects.filter(chat=chat).values_list("uid", flat=True)) == {visitor.uid, world.alice.sid, world.bob.sid}
+    assert set(ChatMember.objects.filter(chat=chat).values_list("uid", flat=True)) == {
+        visitor.uid,
+        world.alice.sid,
+        world.bob.sid,
+    }
 
 
 def test_join_accepts_the_chat_in_event_as_seed_004_sends_it(horn, world):
     chat_id = request_chat(horn, track(horn, world.acme.pk))
-    data = ok(send(horn, world.alice, {"type": "join_chat", "from": {"id": world.alice.sid, "role": "staff"},
-                                       "event": {"chat": {"id": chat_id}}}))
+    data = ok(
+        send(
+            horn,
+            world.alice,
+            {"type": "join_chat", "from": {"id": world.alice.sid, "role": "staff"}, "event": {"chat": {"id": chat_id}}},
+        )
+    )
     assert data["chat"]["id"] == chat_id
 
 
@@ -154,13 +172,34 @@ def test_members_exchange_text_file_and_image(horn, world, chat):
     visitor, chat_id = chat
     staff_msg = ok(text(horn, world.alice, chat_id, "Hello, how can I help?"))
     visitor_msg = ok(text(horn, visitor, chat_id, "Hi! 👋 ünïcode"))
-    f = ok(send(horn, visitor, {"type": "file", "chat": {"id": chat_id},
-                                "file": {"name": "invoice.pdf", "src": "https://files.test/i.pdf", "size": 1234}}))
-    img = ok(send(horn, world.alice, {"type": "image", "chat": {"id": chat_id},
-                                      "image": {"src": "https://files.test/p.png", "width": 640, "height": 480, "size": 999}}))
+    f = ok(
+        send(
+            horn,
+            visitor,
+            {
+                "type": "file",
+                "chat": {"id": chat_id},
+                "file": {"name": "invoice.pdf", "src": "https://files.test/i.pdf", "size": 1234},
+            },
+        )
+    )
+    img = ok(
+        send(
+            horn,
+            world.alice,
+            {
+                "type": "image",
+                "chat": {"id": chat_id},
+                "image": {"src": "https://files.test/p.png", "width": 640, "height": 480, "size": 999},
+            },
+        )
+    )
     rows = {m.mid: m for m in Message.objects.all()}
     assert rows[staff_msg["mid"]].body == {"text": "Hello, how can I help?"}
-    assert (rows[visitor_msg["mid"]].sender_id, rows[visitor_msg["mid"]].body["text"]) == (visitor.uid, "Hi! 👋 ünïcode")
+    assert (rows[visitor_msg["mid"]].sender_id, rows[visitor_msg["mid"]].body["text"]) == (
+        visitor.uid,
+        "Hi! 👋 ünïcode",
+    )
     assert rows[f["mid"]].body["file"] == {"name": "invoice.pdf", "src": "https://files.test/i.pdf", "size": 1234}
     assert rows[img["mid"]].body["image"]["width"] == 640
     assert sorted(m.seq for m in rows.values()) == list(range(1, 7))
@@ -195,10 +234,30 @@ def test_other_org_staff_cannot_post_into_a_chat(horn, world, chat):
 def test_the_sender_is_the_caller_not_the_body(horn, world, chat):
     visitor, chat_id = chat
     before = snapshot()
-    error(send(horn, visitor, {"type": "text", "chat": {"id": chat_id}, "text": "x", "from": {"id": world.alice.sid}}), 401, 2002, "from.id")
-    error(send(horn, world.alice, {"type": "text", "chat": {"id": chat_id}, "text": "x", "from": {"id": visitor.uid}}), 401, 2002, "from.id")
-    error(send(horn, world.alice, {"type": "text", "chat": {"id": chat_id}, "text": "x", "from": {"role": "user"}}), 403, 2004, "from.role")
-    error(send(horn, world.alice, {"type": "text", "chat": {"id": chat_id}, "text": "x", "cid": world.globex.pk}), 404, 3001, "cid")
+    error(
+        send(horn, visitor, {"type": "text", "chat": {"id": chat_id}, "text": "x", "from": {"id": world.alice.sid}}),
+        401,
+        2002,
+        "from.id",
+    )
+    error(
+        send(horn, world.alice, {"type": "text", "chat": {"id": chat_id}, "text": "x", "from": {"id": visitor.uid}}),
+        401,
+        2002,
+        "from.id",
+    )
+    error(
+        send(horn, world.alice, {"type": "text", "chat": {"id": chat_id}, "text": "x", "from": {"role": "user"}}),
+        403,
+        2004,
+        "from.role",
+    )
+    error(
+        send(horn, world.alice, {"type": "text", "chat": {"id": chat_id}, "text": "x", "cid": world.globex.pk}),
+        404,
+        3001,
+        "cid",
+    )
     assert snapshot() == before
 
 
@@ -297,8 +356,16 @@ LONG = "x" * 10_001
         ({"type": "file", "chat": "C", "file": {"name": "a", "src": "https://x/a", "size": -1}}, 1004, "file.size"),
         ({"type": "file", "chat": "C", "file": {"name": "a", "src": "https://x/a", "size": "1"}}, 1004, "file.size"),
         ({"type": "file", "chat": "C", "file": {"src": "https://x/a", "size": 1}}, 1002, "file.name"),
-        ({"type": "image", "chat": "C", "image": {"src": "https://x/a.png", "width": 0, "height": 1, "size": 1}}, 1004, "image.width"),
-        ({"type": "image", "chat": "C", "image": {"src": "https://x/a.png", "width": 1, "height": 1}}, 1002, "image.size"),
+        (
+            {"type": "image", "chat": "C", "image": {"src": "https://x/a.png", "width": 0, "height": 1, "size": 1}},
+            1004,
+            "image.width",
+        ),
+        (
+            {"type": "image", "chat": "C", "image": {"src": "https://x/a.png", "width": 1, "height": 1}},
+            1002,
+            "image.size",
+        ),
         ({"type": "join_chat", "event": {"chat": {"id": "bad"}}}, 1007, "event.chat.id"),
         ({"type": "request_chat", "event": {"uids": ["bad"]}}, 1007, "event.uids.0"),
         ({"type": "request_chat", "event": {"uids": "notalist"}}, 1004, "event.uids"),

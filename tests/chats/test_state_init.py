@@ -1,4 +1,5 @@
 """GET /api/state/init: the state a client starts from, per caller, with a consistent version."""
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -22,7 +23,13 @@ def test_a_visitor_gets_its_chat_with_history_in_order(horn, world):
     data = ok(init(horn, visitor, track_id=visitor.track_id, fp="fp-1"))
     assert data["uid"] == visitor.uid and data["track_id"] == visitor.track_id and data["addr"]
     (chat,) = data["state"]["chats"]
-    assert (chat["id"], chat["state"], chat["staff_id"], chat["user_num"], chat["creator"]) == (chat_id, "active", world.alice.sid, "2", visitor.uid)
+    assert (chat["id"], chat["state"], chat["staff_id"], chat["user_num"], chat["creator"]) == (
+        chat_id,
+        "active",
+        world.alice.sid,
+        "2",
+        visitor.uid,
+    )
     msgs = chat["msgs"]
     assert [m["type"] for m in msgs] == ["request_chat", "join_chat", "text", "text"]
     assert [m.get("text") for m in msgs[2:]] == ["Hello", "Hi"]

@@ -1,4 +1,5 @@
 """What every API response shares: JSON errors even for unknown paths."""
+
 from tests.helpers import error
 
 

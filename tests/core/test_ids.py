@@ -1,4 +1,5 @@
 """Server-side ids have the seed 004 forms; mids sort by time."""
+
 from apps.core import ids
 
 

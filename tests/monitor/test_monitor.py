@@ -1,4 +1,5 @@
 """GET /monitor/api/ping: liveness and real statistics."""
+
 from tests.helpers import join, ok, request_chat, text, track
 
 

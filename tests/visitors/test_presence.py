@@ -1,4 +1,5 @@
 """GET /api/ping, /api/users/online, /api/staff/online: heartbeats and the online lists."""
+
 import pytest
 
 from tests.conftest import ORIGIN_B
@@ -21,7 +22,12 @@ def test_a_tracked_visitor_is_online_with_its_page(horn, world):
     rows = ok(horn.get("/api/users/online", params={"cid": world.acme.pk}, headers=world.alice.auth))["data"]
     assert [r["uid"] for r in rows] == [visitor.uid]
     assert (rows[0]["url"], rows[0]["title"], rows[0]["os"], rows[0]["browser"], rows[0]["track_id"]) == (
-        "https://shop.acme.test/cart", "Cart", "macOS", "Safari", visitor.track_id)
+        "https://shop.acme.test/cart",
+        "Cart",
+        "macOS",
+        "Safari",
+        visitor.track_id,
+    )
 
 
 def test_staff_are_online_after_a_ping(horn, world):

@@ -1,4 +1,5 @@
 """POST /api/user/track: page views, new and returning visitors, origin allow-list, bad input."""
+
 import pytest
 
 from apps.core import ids
@@ -10,8 +11,15 @@ from tests.helpers import error, ok, snapshot, track
 def test_it_creates_a_visitor_and_a_visit(horn, world):
     r = horn.post(
         "/api/user/track",
-        json={"cid": world.acme.pk, "url": "https://shop.acme.test/a", "title": "A", "referer": "https://g.test/",
-              "os": "Linux", "browser": "Firefox 140", "fp": "f1"},
+        json={
+            "cid": world.acme.pk,
+            "url": "https://shop.acme.test/a",
+            "title": "A",
+            "referer": "https://g.test/",
+            "os": "Linux",
+            "browser": "Firefox 140",
+            "fp": "f1",
+        },
         headers={"Origin": ORIGIN_A},
     )
     data = ok(r)
@@ -19,13 +27,21 @@ def test_it_creates_a_visitor_and_a_visit(horn, world):
     assert data["track_id"][14:37] == data["uid"] and len(data["track_id"]) == 53
     assert r.headers["Access-Control-Allow-Origin"] == ORIGIN_A
     visit = Visit.objects.get(pk=data["track_id"])
-    assert (visit.url, visit.title, visit.os, visit.browser, visit.org_id) == ("https://shop.acme.test/a", "A", "Linux", "Firefox 140", world.acme.pk)
+    assert (visit.url, visit.title, visit.os, visit.browser, visit.org_id) == (
+        "https://shop.acme.test/a",
+        "A",
+        "Linux",
+        "Firefox 140",
+        world.acme.pk,
+    )
     assert Visitor.objects.get(pk=data["uid"]).last_visit_id == data["track_id"]
 
 
 def test_it_keeps_a_returning_visitor(horn, world):
     first = track(horn, world.acme.pk)
-    r = horn.post("/api/user/track", json={"cid": world.acme.pk, "uid": first.uid, "url": "https://x.test/2"}, headers=first.auth)
+    r = horn.post(
+        "/api/user/track", json={"cid": world.acme.pk, "uid": first.uid, "url": "https://x.test/2"}, headers=first.auth
+    )
     data = ok(r)
     assert data["uid"] == first.uid and data["token"] == first.token and data["track_id"] != first.track_id
     assert Visitor.objects.count() == 1 and Visit.objects.filter(visitor_id=first.uid).count() == 2
@@ -40,14 +56,22 @@ def test_it_refuses_a_uid_without_its_token(horn, world):
     before = snapshot()
     error(horn.post("/api/user/track", json={"cid": world.acme.pk, "uid": v.uid, "url": "https://x.test/"}), 401, 2001)
     other = track(horn, world.acme.pk)
-    error(horn.post("/api/user/track", json={"cid": world.acme.pk, "uid": v.uid, "url": "https://x.test/"}, headers=other.auth), 401, 2002)
+    error(
+        horn.post(
+            "/api/user/track", json={"cid": world.acme.pk, "uid": v.uid, "url": "https://x.test/"}, headers=other.auth
+        ),
+        401,
+        2002,
+    )
     assert snapshot()[0] == before[0] + 1  # only `other` was added
 
 
 def test_it_refuses_another_orgs_visitor(horn, world):
     v = track(horn, world.acme.pk)
     before = snapshot()
-    r = horn.post("/api/user/track", json={"cid": world.globex.pk, "uid": v.uid, "url": "https://x.test/"}, headers=v.auth)
+    r = horn.post(
+        "/api/user/track", json={"cid": world.globex.pk, "uid": v.uid, "url": "https://x.test/"}, headers=v.auth
+    )
     error(r, 401, 2002)
     assert snapshot() == before
 
@@ -60,7 +84,9 @@ def test_it_answers_unknown_org_with_404(horn, world):
 
 def test_it_refuses_an_origin_off_the_allow_list(horn, world):
     before = snapshot()
-    r = horn.post("/api/user/track", json={"cid": world.acme.pk, "url": "https://x.test/"}, headers={"Origin": ORIGIN_B})
+    r = horn.post(
+        "/api/user/track", json={"cid": world.acme.pk, "url": "https://x.test/"}, headers={"Origin": ORIGIN_B}
+    )
     error(r, 403, 2003, "Origin")
     assert "Access-Control-Allow-Origin" not in r.headers
     assert snapshot() == before

@@ -4,6 +4,7 @@ It validates the payload against the type's schema, checks who may send it,
 runs the type's action in one transaction on a DB thread, then publishes what
 was committed.
 """
+
 from __future__ import annotations
 
 from apps.accounts.auth import STAFF, USER, Caller, require_own_org

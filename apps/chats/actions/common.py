@@ -1,4 +1,5 @@
 """What every message-writing action shares: idempotency, storing with a sequence number, payloads."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """text / file / image: a member posts content into an open chat."""
+
 from __future__ import annotations
 
 from apps.accounts.auth import Caller

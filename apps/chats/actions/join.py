@@ -1,4 +1,5 @@
 """join_chat: staff join a chat, or claim the one waiting longest (FIFO)."""
+
 from __future__ import annotations
 
 from django.utils import timezone

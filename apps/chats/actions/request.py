@@ -1,4 +1,5 @@
 """request_chat: a visitor opens a chat, or gets back the one they already have open."""
+
 from __future__ import annotations
 
 from django.utils import timezone

@@ -3,6 +3,7 @@
 Idempotent: running it again returns the same org, staff, passwords and tokens.
 Passwords are derived from SECRET_KEY, so they are stable yet not guessable.
 """
+
 from __future__ import annotations
 
 import hashlib
