@@ -1,4 +1,4 @@
-"""The ASGI application: HTTP (API, console, admin) and, later, websockets.
+"""The ASGI application: HTTP (API, console, admin), the /ws websocket and the lifespan hooks.
 
 Hot API paths (/api/, /pull, /monitor/) go to a Django handler *without* the
 middleware stack. Under ASGI each of Django's stock middlewares hops to the one
@@ -19,14 +19,17 @@ import django  # noqa: E402
 
 django.setup(set_prefix=False)
 
-from channels.routing import ProtocolTypeRouter  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 from django.core.handlers.asgi import ASGIHandler  # noqa: E402
 from django.core.handlers.exception import convert_exception_to_response  # noqa: E402
+from django.urls import path  # noqa: E402
 
 from apps.core.errors import PayloadTooLarge  # noqa: E402
 from apps.core.http import json_response  # noqa: E402
+from apps.realtime.consumers import PushConsumer  # noqa: E402
+from apps.realtime.hub import hub  # noqa: E402
 
 API_PREFIXES = ("/api/", "/pull", "/monitor/")
 
@@ -78,4 +81,18 @@ async def http(scope, receive, send):
     await handler(scope, receive, send)
 
 
-application = ProtocolTypeRouter({"http": http})
+async def lifespan(scope, receive, send):
+    """Start the push hub (and with it the node's registration) before the first request."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await hub.start()
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await hub.stop()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+websocket = URLRouter([path("ws", PushConsumer.as_asgi())])
+application = ProtocolTypeRouter({"http": http, "websocket": websocket, "lifespan": lifespan})

@@ -205,3 +205,8 @@ HORN_MAX_FILE_SIZE = env_int("HORN_MAX_FILE_SIZE", 100 * 1024 * 1024, minimum=1)
 HORN_DEMO_ORIGIN = env_str("HORN_DEMO_ORIGIN", HORN_PUBLIC_URL)
 HORN_PUSH_ADDR = env_str("HORN_PUSH_ADDR")  # host:port clients should push-connect to; default: request host
 HORN_SERVE_STATIC = env_bool("HORN_SERVE_STATIC", True)
+HORN_PUSH_MAX_QUEUE = env_int("HORN_PUSH_MAX_QUEUE", 1000, minimum=10)  # frames a receiver may lag before it is cut
+HORN_PULL_TIMEOUT = env_int("HORN_PULL_TIMEOUT", 30, minimum=1)  # seconds a long-poll is held
+HORN_WS_MAX_FRAME = env_int("HORN_WS_MAX_FRAME", 64 * 1024, minimum=1024)  # bytes of one client frame
+HORN_WS_RATE = env_int("HORN_WS_RATE", 20, minimum=1)  # client frames per second, sustained
+HORN_WS_BURST = env_int("HORN_WS_BURST", 40, minimum=1)  # client frames allowed in a burst

@@ -6,6 +6,7 @@ from apps.accounts import pages
 from apps.accounts import views as accounts
 from apps.chats import views as chats
 from apps.monitor import views as monitor
+from apps.realtime import views as realtime
 from apps.visitors import views as visitors
 
 urlpatterns = [
@@ -17,6 +18,7 @@ urlpatterns = [
     path("api/staff/online", accounts.staff_online),
     path("api/staff/info", accounts.staff_info),
     path("monitor/api/ping", monitor.ping),
+    path("pull", realtime.pull),
     path("", pages.console, name="console"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="/login/"), name="logout"),

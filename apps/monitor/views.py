@@ -10,7 +10,9 @@ from django.conf import settings
 
 from apps.core.http import api_view, json_response
 from apps.core.redis import get_redis
+from apps.realtime.hub import hub
 from apps.realtime.publish import stats_key
+from apps.realtime.pushers import PUSHERS
 from apps.visitors import presence
 
 STARTED = time.time()
@@ -25,7 +27,11 @@ async def ping(request):
     counts = await redis.mget([stats_key(s) for s in range(now - RATE_WINDOW + 1, now + 1)])
     rate = sum(int(c or 0) for c in counts) / RATE_WINDOW
     stats = [
-        {"name": "connections", "value": int(await redis.get("push-connections") or 0)},
+        {"name": "connections", "value": hub.connections},
+        {
+            "name": "cluster_connections",
+            "value": int(sum(s for _, s in await redis.zrange(PUSHERS, 0, -1, withscores=True))),
+        },
         {"name": "visitors_online", "value": await presence.count_all("user")},
         {"name": "staff_online", "value": await presence.count_all("staff")},
         {"name": "messages_per_second", "value": round(rate, 2)},

@@ -2,11 +2,15 @@
 
 Every stored event carries its organisation's sequence number (`seq`), which is
 the recipient's cursor after it; `payload` is the message object of the brief.
+Both travel on one channel-layer group per organisation (`org_group`), which
+each push process joins while it has a connection of that organisation.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+USER = "user"
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,27 +18,48 @@ class Event:
     org_id: int
     seq: int
     payload: dict
-    members: tuple[tuple[str, str], ...]  # (uid, role) of the chat's current members
+    members: tuple[tuple[str, str], ...]  # (uid, role) of the chat's members when it happened
     internal: bool = False  # staff and bots only
     to_staff: bool = False  # also every staff member of the org (queue changes)
 
     def recipients(self) -> list[str]:
         """Chat members allowed to see it; org-wide staff delivery is separate."""
-        return [uid for uid, role in self.members if not (self.internal and role == "user")]
+        return [uid for uid, role in self.members if not (self.internal and role == USER)]
+
+    def to_layer(self) -> dict:
+        return {
+            "type": "horn.event",
+            "org": self.org_id,
+            "seq": self.seq,
+            "payload": self.payload,
+            "members": [list(m) for m in self.members],
+            "internal": self.internal,
+            "to_staff": self.to_staff,
+        }
+
+    @classmethod
+    def from_layer(cls, org_id: int, message: dict) -> Event:
+        return cls(
+            org_id,
+            message["seq"],
+            message["payload"],
+            tuple(tuple(m) for m in message["members"]),
+            message["internal"],
+            message["to_staff"],
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class Notice:
-    """Not stored, not replayed: a hint that something changed (e.g. the visitor list)."""
+    """Not stored, not replayed, staff only: a hint that something changed (visitor list, presence)."""
 
     org_id: int
     kind: str
     data: dict = field(default_factory=dict)
 
+    def to_layer(self) -> dict:
+        return {"type": "horn.notice", "org": self.org_id, "kind": self.kind, "data": self.data}
 
-def staff_group(org_id: int) -> str:
-    return f"o.{org_id}.staff"
 
-
-def user_group(uid: str) -> str:
-    return f"u.{uid}"
+def org_group(org_id: int) -> str:
+    return f"org.{org_id}"

@@ -1,8 +1,9 @@
-"""Publishing after commit: wake recipients through the channel layer, advance state versions.
+"""Publishing after commit: one channel-layer message per event to its organisation's group.
 
 The channel layer is at-most-once, so this is a wake-up, not the record: the
-record is the `Message` table and its per-org sequence, which push replays from.
-A failure here is logged and never fails the request whose rows are committed.
+record is the `Message` table and its per-org sequence, from which push
+processes fill any gap (apps/realtime/hub.py). A failure here is logged and
+never fails the request whose rows are committed.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from channels.layers import get_channel_layer
 
 from apps.core.redis import get_redis
 
-from .events import Event, Notice, staff_group, user_group
+from .events import Event, Notice, org_group
 
 log = logging.getLogger("horn.publish")
 
@@ -38,20 +39,20 @@ def stats_key(second: int) -> str:
 async def publish(events: list[Event]) -> None:
     if not events:
         return
+    layer = get_channel_layer()
+    for event in events:
+        try:
+            await layer.group_send(org_group(event.org_id), event.to_layer())
+        except Exception:  # the row is committed; push processes fill the gap from the DB
+            log.exception("publish of seq %d (org %d) failed", event.seq, event.org_id)
     try:
         await _record_versions(events)
-        layer = get_channel_layer()
-        for event in events:
-            message = {"type": "horn.event", "seq": event.seq, "payload": event.payload}
-            for uid in event.recipients():
-                await layer.group_send(user_group(uid), message)
-            if event.to_staff:
-                await layer.group_send(staff_group(event.org_id), message)
-    except Exception:  # the rows are committed; push catches up from the log
-        log.exception("publish failed for %d event(s)", len(events))
+    except Exception:
+        log.exception("recording state versions failed")
 
 
 async def _record_versions(events: list[Event]) -> None:
+    """Seed 004's state-version-{uid}: the latest seq each recipient is owed."""
     redis = get_redis()
     now = int(time.time())
     async with redis.pipeline(transaction=False) as pipe:
@@ -64,10 +65,8 @@ async def _record_versions(events: list[Event]) -> None:
 
 
 async def notify(notice: Notice) -> None:
-    """Transient notice to the org's staff (e.g. the visitor list changed)."""
+    """Transient notice to the org's connected staff."""
     try:
-        await get_channel_layer().group_send(
-            staff_group(notice.org_id), {"type": "horn.notice", "kind": notice.kind, "data": notice.data}
-        )
+        await get_channel_layer().group_send(org_group(notice.org_id), notice.to_layer())
     except Exception:
         log.exception("notice %s failed", notice.kind)

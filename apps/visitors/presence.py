@@ -1,8 +1,11 @@
-"""Who is online, from heartbeats: one sorted set per org and role, scored by last ping.
+"""Who is online, from heartbeats and open connections: one sorted set per org and role.
 
-Presence is ephemeral and hot (every ping), so it lives in Redis, not in the
-seed's MySQL tables: a member is online while its last ping is younger than
-two heartbeat intervals (one missed ping is tolerated).
+A member is online while its last sign of life (a ping, or a push connection
+refreshed by its node's heartbeat) is younger than two heartbeat intervals.
+Presence is ephemeral and hot, so it lives in Redis, not in seed 004's MySQL
+tables. Changes are pushed to the org's staff as `presence` notices: the
+ZADD that adds a member announces it online, the ZREM that removes an
+expired one announces it offline, so exactly one process speaks for each.
 """
 
 from __future__ import annotations
@@ -12,8 +15,11 @@ import time
 from django.conf import settings
 
 from apps.core.redis import get_redis
+from apps.realtime.events import Notice
+from apps.realtime.publish import notify
 
 ROLES = ("user", "staff")
+ORGS = "presence-orgs"
 
 
 def key(org_id: int, role: str) -> str:
@@ -29,26 +35,44 @@ def cutoff(now: float | None = None) -> float:
 
 
 async def touch(org_id: int, role: str, uid: str) -> None:
+    await touch_many([(org_id, uid, role)])
+
+
+async def touch_many(members: list[tuple[int, str, str]]) -> None:
+    """(org_id, uid, role) are alive now; announce those who were not."""
+    if not members:
+        return
     now = time.time()
     async with get_redis().pipeline(transaction=False) as pipe:
-        pipe.zadd(key(org_id, role), {uid: now})
-        pipe.zadd(total_key(role), {f"{org_id}:{uid}": now})
-        await pipe.execute()
+        for org_id, uid, role in members:
+            pipe.zadd(key(org_id, role), {uid: now})
+            pipe.zadd(total_key(role), {f"{org_id}:{uid}": now})
+            pipe.sadd(ORGS, org_id)
+        added = (await pipe.execute())[::3]
+    for (org_id, uid, role), new in zip(members, added, strict=True):
+        if new:
+            await notify(Notice(org_id, "presence", {"uid": uid, "role": role, "online": True}))
+
+
+async def sweep() -> None:
+    """Remove expired members and announce them offline."""
+    redis = get_redis()
+    edge = cutoff()
+    for org_id in await redis.smembers(ORGS):
+        for role in ROLES:
+            expired = await redis.zrangebyscore(key(org_id, role), "-inf", edge)
+            for uid in expired:
+                if await redis.zrem(key(org_id, role), uid):
+                    await notify(Notice(int(org_id), "presence", {"uid": uid, "role": role, "online": False}))
+    for role in ROLES:
+        await redis.zremrangebyscore(total_key(role), "-inf", edge)
 
 
 async def online(org_id: int, role: str) -> dict[str, float]:
-    """uid -> last ping (unix seconds) of those online now; trims the expired."""
-    redis = get_redis()
-    edge = cutoff()
-    async with redis.pipeline(transaction=False) as pipe:
-        pipe.zremrangebyscore(key(org_id, role), "-inf", edge)
-        pipe.zrangebyscore(key(org_id, role), edge, "+inf", withscores=True)
-        _, rows = await pipe.execute()
+    """uid -> last sign of life (unix seconds) of those online now."""
+    rows = await get_redis().zrangebyscore(key(org_id, role), cutoff(), "+inf", withscores=True)
     return dict(rows)
 
 
 async def count_all(role: str) -> int:
-    redis = get_redis()
-    edge = cutoff()
-    await redis.zremrangebyscore(total_key(role), "-inf", edge)
-    return await redis.zcard(total_key(role))
+    return await get_redis().zcount(total_key(role), cutoff(), "+inf")

@@ -1,0 +1,177 @@
+"""WS /ws?uid&track_id[&version][&token]: push to visitors and staff; clients may send on it too.
+
+Frames out: a message object (with `version`, the cursor after it), a notice
+(`{"type": "presence" | "visitors_changed", "event": {...}}`, staff only), or
+a control frame `{"code": ..., "msg": ...}` (replies to client frames carry
+their `ref`). Every refusal closes with its own code (see CLOSE_CODES).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import orjson
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.http import QueryDict, parse_cookie
+from django.utils.datastructures import CaseInsensitiveMapping
+
+from apps.accounts.auth import Caller, authenticate
+from apps.chats.actions import send_message
+from apps.core import ids
+from apps.core.errors import BadId, BadJSON, HornError
+from apps.visitors import presence
+
+from . import pushers
+from .hub import hub
+from .subscribe import ReinitRequired, parse_cursor, subscribe
+
+log = logging.getLogger("horn.ws")
+
+CLOSE_BAD_REQUEST = 4400
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_TOO_SLOW = 4408
+CLOSE_REINIT = 4409
+CLOSE_TOO_LARGE = 4413
+CLOSE_RATE_LIMITED = 4429
+CLOSE_UNAVAILABLE = 4503
+
+
+def close_code_for(exc: HornError) -> int:
+    if isinstance(exc, ReinitRequired):
+        return CLOSE_REINIT
+    if exc.status == 401:
+        return CLOSE_UNAUTHENTICATED
+    if exc.status in (403, 404):
+        return CLOSE_FORBIDDEN
+    if exc.status >= 500:
+        return CLOSE_UNAVAILABLE
+    return CLOSE_BAD_REQUEST
+
+
+class ScopeRequest:
+    """Just enough of an HttpRequest for apps.accounts.auth to authenticate a websocket handshake."""
+
+    method = "GET"
+
+    def __init__(self, scope):
+        raw = [(k.decode("latin1"), v.decode("latin1")) for k, v in scope.get("headers", [])]
+        self.headers = CaseInsensitiveMapping(dict(raw))
+        self.GET = QueryDict(scope.get("query_string", b"").decode("latin1"))
+        self.COOKIES = parse_cookie(self.headers.get("cookie", ""))
+        self.scheme = "https" if scope.get("scheme") == "wss" else "http"
+
+    def get_host(self) -> str:
+        return self.headers.get("host", "")
+
+
+class TokenBucket:
+    __slots__ = ("rate", "burst", "tokens", "at")
+
+    def __init__(self, rate: float, burst: int):
+        self.rate, self.burst, self.tokens, self.at = rate, burst, float(burst), time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+async def authenticate_push(request) -> tuple[Caller, int | None]:
+    """Shared by /ws and /pull: the caller (query `uid` must be theirs) and the resume cursor."""
+    uid = request.GET.get("uid") or None
+    if uid is not None and not ids.is_user_id(uid):
+        raise BadId("uid is not a visitor or staff id", field="uid")
+    track_id = request.GET.get("track_id") or None
+    if track_id is not None and not ids.is_track_id(track_id):
+        raise BadId("track_id is not a track id", field="track_id")
+    cursor = parse_cursor(request.GET.get("version"))
+    caller = await authenticate(request, uid=uid, query_token=True)
+    return caller, cursor
+
+
+class PushConsumer(AsyncWebsocketConsumer):
+    # No channel-layer channel per connection: the process's hub receives for all of them.
+    channel_layer_alias = "horn.none"
+
+    sub = None
+    writer: asyncio.Task | None = None
+
+    async def connect(self):
+        await self.accept()
+        try:
+            self.caller, cursor = await authenticate_push(ScopeRequest(self.scope))
+            self.sub = await subscribe(self.caller, cursor, on_overflow=self._too_slow)
+        except HornError as exc:
+            await self._refuse(exc.body(), close_code_for(exc))
+            return
+        self.bucket = TokenBucket(settings.HORN_WS_RATE, settings.HORN_WS_BURST)
+        self.writer = asyncio.create_task(self._write())
+        await pushers.connected(self.caller)
+
+    async def disconnect(self, code):
+        if self.writer is not None:
+            self.writer.cancel()
+        if self.sub is not None:
+            hub.detach(self.sub)
+            await pushers.disconnected(self.caller)
+
+    async def _write(self):
+        sub = self.sub
+        while True:
+            await sub.wakeup.wait()
+            for frame in sub.take():
+                await self.send(text_data=frame.decode())
+
+    def _too_slow(self):
+        asyncio.create_task(
+            self._refuse({"code": 4011, "msg": "receiver too far behind; reconnect with your version"}, CLOSE_TOO_SLOW)
+        )
+
+    async def _refuse(self, body: dict, code: int):
+        if self.writer is not None:
+            self.writer.cancel()
+        try:
+            await self.send(text_data=orjson.dumps(body).decode())
+        finally:
+            await self.close(code=code)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        raw = text_data if text_data is not None else bytes_data
+        if len(raw) > settings.HORN_WS_MAX_FRAME:
+            await self._refuse({"code": 1009, "msg": f"frame over {settings.HORN_WS_MAX_FRAME} bytes"}, CLOSE_TOO_LARGE)
+            return
+        if not self.bucket.take():
+            await self._refuse({"code": 4012, "msg": "too many frames; slow down"}, CLOSE_RATE_LIMITED)
+            return
+        ref = None
+        try:
+            data = orjson.loads(raw)
+            if not isinstance(data, dict):
+                raise BadJSON()
+            ref = data.pop("ref", None)
+            reply = await self._handle(data)
+        except orjson.JSONDecodeError:
+            reply = BadJSON("frame is not valid JSON").body()
+        except HornError as exc:
+            reply = exc.body()
+        except Exception:
+            log.exception("websocket frame failed")
+            reply = {"code": 5000, "msg": "internal error", "field": None}
+        if ref is not None:
+            reply["ref"] = ref
+        await self.send(text_data=orjson.dumps(reply).decode())
+
+    async def _handle(self, data: dict) -> dict:
+        if data.get("type") == "ping":
+            await presence.touch(self.caller.org_id, self.caller.role, self.caller.uid)
+            return {"code": 0, "msg": "pong", "interval": settings.HORN_HEARTBEAT_INTERVAL}
+        sent = await send_message(self.caller, data)
+        return {"code": 0, "msg": "ok", "mid": sent.message.mid, "chat": {"id": sent.message.chat_id}}

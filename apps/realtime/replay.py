@@ -1,0 +1,69 @@
+"""Reading the durable log: what a recipient missed since its cursor, and gap fills for a push process.
+
+The cursor is the organisation's event sequence (apps/chats/sequence.py), so
+"everything after N" is one indexed range query. Recipients are decided by
+current membership: a visitor gets the public events of its own chats; a
+staff member the events of the chats it is in plus the org-wide ones (queue).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from apps.accounts.auth import Caller
+from apps.chats.actions.common import to_payload
+from apps.chats.models import ChatMember, Message, OrgSequence
+from apps.chats.sequence import current_seq
+
+from .events import Event
+
+# Past this many missed events a client is told to re-init: a fresh
+# state/init is cheaper for both sides than a replay that long.
+REPLAY_LIMIT = 1000
+
+
+class CursorGone(Exception):
+    """The cursor cannot be served (too far behind, or ahead of this server's log)."""
+
+
+def missed(caller: Caller, cursor: int, limit: int = REPLAY_LIMIT) -> tuple[list[tuple[int, dict]], int]:
+    """(seq, payload) of the caller's events after `cursor`, and the cursor they bring it to."""
+    upto = current_seq(caller.org_id)
+    if cursor > upto:
+        raise CursorGone(f"cursor {cursor} is ahead of the log ({upto})")
+    rows = Message.objects.filter(org_id=caller.org_id, seq__gt=cursor, seq__lte=upto)
+    if caller.is_staff:
+        chat_ids = list(
+            ChatMember.objects.filter(uid=caller.uid, left_at__isnull=True).values_list("chat_id", flat=True)
+        )
+        rows = rows.filter(Q(chat_id__in=chat_ids) | Q(to_staff=True))
+    else:
+        rows = rows.filter(chat__creator_id=caller.uid, visibility=Message.PUBLIC)
+    found = list(rows.order_by("seq")[: limit + 1])
+    if len(found) > limit:
+        raise CursorGone(f"more than {limit} events since cursor {cursor}")
+    return [(m.seq, to_payload(m)) for m in found], upto
+
+
+def events_between(org_id: int, first: int, last: int) -> list[Event]:
+    """The org's events first..last, for a push process that missed their publication."""
+    rows = list(Message.objects.filter(org_id=org_id, seq__gte=first, seq__lte=last).order_by("seq"))
+    members: dict[str, list[tuple[str, str]]] = {}
+    current = ChatMember.objects.filter(chat_id__in={m.chat_id for m in rows}, left_at__isnull=True)
+    for chat_id, uid, role in current.values_list("chat_id", "uid", "role"):
+        members.setdefault(chat_id, []).append((uid, role))
+    return [
+        Event(
+            org_id,
+            m.seq,
+            to_payload(m),
+            tuple(members.get(m.chat_id, ())),
+            internal=m.visibility == Message.INTERNAL,
+            to_staff=m.to_staff,
+        )
+        for m in rows
+    ]
+
+
+def current_seqs(org_ids: list[int]) -> dict[int, int]:
+    return dict(OrgSequence.objects.filter(org_id__in=org_ids).values_list("org_id", "seq"))
