@@ -164,14 +164,20 @@ DATABASES = _databases()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 if HORN_REDIS_URL:
+    # The pub/sub layer: a group_send is one PUBLISH, received once by each
+    # subscribed process. The default RedisChannelLayer keeps a Redis list per
+    # channel and writes every group message into each member channel's list,
+    # which is the right design for per-consumer channels and the wrong one for
+    # Horn, where one hub channel per process fans out locally. What either
+    # layer drops, push recovers from the DB (apps/realtime/hub.py).
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [HORN_REDIS_URL], "prefix": "horn-layer"},
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [HORN_REDIS_URL], "prefix": "horn"},
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 10_000}}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -210,3 +216,4 @@ HORN_PULL_TIMEOUT = env_int("HORN_PULL_TIMEOUT", 30, minimum=1)  # seconds a lon
 HORN_WS_MAX_FRAME = env_int("HORN_WS_MAX_FRAME", 64 * 1024, minimum=1024)  # bytes of one client frame
 HORN_WS_RATE = env_int("HORN_WS_RATE", 20, minimum=1)  # client frames per second, sustained
 HORN_WS_BURST = env_int("HORN_WS_BURST", 40, minimum=1)  # client frames allowed in a burst
+HORN_REPLAY_LIMIT = env_int("HORN_REPLAY_LIMIT", 1000, minimum=1)  # missed events replayed before a client must re-init

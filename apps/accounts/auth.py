@@ -143,7 +143,7 @@ async def _resolve(request, query_token: bool) -> Caller:
     token = request.headers.get("X-Horn-Token")
     field = "X-Horn-Token"
     if token is None and query_token:
-        token, field = request.GET.get("token"), "token"
+        token, field = request.GET.get("token") or None, "token"
     if token is not None:
         caller = await _visitor_caller(request, token)
         if caller is None and field == "token" and len(token) == 40:

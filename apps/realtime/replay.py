@@ -8,6 +8,7 @@ staff member the events of the chats it is in plus the org-wide ones (queue).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import Q
 
 from apps.accounts.auth import Caller
@@ -17,17 +18,18 @@ from apps.chats.sequence import current_seq
 
 from .events import Event
 
-# Past this many missed events a client is told to re-init: a fresh
-# state/init is cheaper for both sides than a replay that long.
-REPLAY_LIMIT = 1000
-
 
 class CursorGone(Exception):
     """The cursor cannot be served (too far behind, or ahead of this server's log)."""
 
 
-def missed(caller: Caller, cursor: int, limit: int = REPLAY_LIMIT) -> tuple[list[tuple[int, dict]], int]:
-    """(seq, payload) of the caller's events after `cursor`, and the cursor they bring it to."""
+def missed(caller: Caller, cursor: int) -> tuple[list[tuple[int, dict]], int]:
+    """(seq, payload) of the caller's events after `cursor`, and the cursor they bring it to.
+
+    Past HORN_REPLAY_LIMIT missed events the client is told to re-init: a fresh
+    state/init is cheaper for both sides than a replay that long.
+    """
+    limit = settings.HORN_REPLAY_LIMIT
     upto = current_seq(caller.org_id)
     if cursor > upto:
         raise CursorGone(f"cursor {cursor} is ahead of the log ({upto})")
