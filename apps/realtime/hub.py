@@ -96,6 +96,7 @@ class OrgFeed:
         self.filling: asyncio.Task | None = None
         self.empty_since: float | None = None
         self.db_seq_seen = 0  # the DB's sequence at the previous check
+        self.joined = False  # in the channel-layer group; until then the DB checks alone deliver
 
     # --- membership ---
     def add(self, sub: Subscriber) -> None:
@@ -223,7 +224,7 @@ class Hub:
             feed = self.feeds[org_id] = OrgFeed(org_id)
             try:
                 # Join first, then read where the log is: nothing published in between is missed.
-                await get_channel_layer().group_add(org_group(org_id), self.channel)
+                await self._join(feed)
                 feed.start_at(await db(current_seq, org_id))
             except BaseException:
                 del self.feeds[org_id]
@@ -233,6 +234,13 @@ class Hub:
             await feed.ready.wait()
         feed.add(sub)
         return feed
+
+    async def _join(self, feed: OrgFeed) -> None:
+        try:
+            await get_channel_layer().group_add(org_group(feed.org_id), self.channel)
+            feed.joined = True
+        except Exception:  # Redis down: serve from the DB checks until it is back
+            log.warning("cannot join %s; delivering from the DB until the layer is back", org_group(feed.org_id))
 
     def detach(self, sub: Subscriber) -> None:
         feed = self.feeds.get(sub.caller.org_id)
@@ -277,6 +285,9 @@ class Hub:
         live = [f for f in self.feeds.values() if f.next_seq is not None]
         if not live:
             return
+        for feed in live:
+            if not feed.joined:
+                await self._join(feed)
         seqs = await db(replay.current_seqs, [f.org_id for f in live])
         for feed in live:
             # Only what was committed a whole interval ago: events in flight get time to arrive.

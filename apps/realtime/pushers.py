@@ -4,7 +4,7 @@ Every push process reports its address in the sorted set `pushers`, scored by
 its number of connections, and keeps `pusher-alive-{addr}` alive with a short
 TTL. `state/init` hands out the least-loaded address whose liveness key still
 exists, and drops dead ones from the set as it meets them, so a node that
-dies leaves the registry by itself within ALIVE_TTL seconds.
+dies leaves the registry by itself within HORN_PUSHER_TTL seconds.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import asyncio
 import logging
 
 from django.conf import settings
+from redis.exceptions import RedisError
 
 from apps.accounts.auth import Caller
 from apps.core.redis import get_redis
@@ -21,8 +22,7 @@ from apps.visitors import presence
 log = logging.getLogger("horn.pushers")
 
 PUSHERS = "pushers"
-HEARTBEAT = 5.0  # seconds between registry/presence refreshes of a node
-ALIVE_TTL = 15  # seconds a node stays listed without a heartbeat
+HEARTBEAT = 5.0  # seconds between registry/presence refreshes of a node, at most
 
 _addr: str | None = None
 
@@ -46,9 +46,17 @@ def own_addr(request=None) -> str:
 
 
 async def pick_addr(request) -> str:
-    """The least-loaded live push node, else this one."""
-    redis = get_redis()
+    """The least-loaded live push node, else this one (also when Redis is unreachable)."""
     mine = own_addr(request)
+    try:
+        return await _least_loaded() or mine
+    except RedisError:
+        log.warning("pushers registry unreachable; handing out this node")
+        return mine
+
+
+async def _least_loaded() -> str | None:
+    redis = get_redis()
     candidates = await redis.zrange(PUSHERS, 0, 9)
     if candidates:
         alive = await redis.mget([alive_key(a) for a in candidates])
@@ -58,7 +66,7 @@ async def pick_addr(request) -> str:
         for addr, ok in zip(candidates, alive, strict=True):
             if ok:
                 return addr
-    return mine
+    return None
 
 
 async def connected(caller: Caller) -> None:
@@ -92,8 +100,13 @@ async def heartbeat_loop() -> None:
             raise
         except Exception:
             log.exception("node heartbeat failed")
-        # Often enough to sweep presence within the two-interval promise.
-        await asyncio.sleep(min(HEARTBEAT, settings.HORN_HEARTBEAT_INTERVAL / 2))
+        await asyncio.sleep(beat_period())
+
+
+def beat_period() -> float:
+    # Often enough to sweep presence within the two-interval promise, and to
+    # renew the liveness key well before it expires.
+    return min(HEARTBEAT, settings.HORN_HEARTBEAT_INTERVAL / 2, settings.HORN_PUSHER_TTL / 3)
 
 
 async def beat() -> None:
@@ -106,7 +119,7 @@ async def beat() -> None:
     async with redis.pipeline(transaction=False) as pipe:
         if addr:
             pipe.zadd(PUSHERS, {addr: hub.connections})
-            pipe.set(alive_key(addr), "1", ex=ALIVE_TTL)
+            pipe.set(alive_key(addr), "1", ex=settings.HORN_PUSHER_TTL)
             for _, uid, _ in local:
                 pipe.set(user_addr_key(uid), addr, ex=2 * settings.HORN_HEARTBEAT_INTERVAL)
         await pipe.execute()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from apps.core import ids
 from apps.core.db import db
@@ -15,6 +17,8 @@ from apps.realtime.publish import notify
 
 from . import presence, tokens
 from .models import Visit, Visitor
+
+log = logging.getLogger("horn.visitors")
 
 PAGE_FIELDS = ("url", "title", "referer", "os", "browser")
 
@@ -28,7 +32,10 @@ class Tracked:
 
 async def track(*, org_id: int, vid: str | None, data: dict, ip: str | None) -> Tracked:
     tracked = await db(_store_visit, org_id, vid, data, ip)
-    await presence.touch(org_id, "user", tracked.uid)
+    try:
+        await presence.touch(org_id, "user", tracked.uid)
+    except RedisError:  # the visit is stored; presence catches up with the next ping
+        log.warning("presence update failed for %s", tracked.uid)
     # Seed 004: the org's staff are told the visitor list changed, and re-fetch it.
     await notify(Notice(org_id, "visitors_changed", {"uid": tracked.uid}))
     return tracked
