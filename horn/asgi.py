@@ -10,6 +10,7 @@ console pages) gets the full stack.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 
@@ -65,7 +66,24 @@ class ApiHandler(ASGIHandler):
             if not message.get("more_body", False):
                 break
         request = self.request_class(scope, io.BytesIO(bytes(body)))
-        await self.send_response(await self._middleware_chain(request), send)
+        if scope["path"] == "/pull":
+            response = await self._unless_disconnected(request, receive)
+            if response is None:
+                return
+        else:
+            response = await self._middleware_chain(request)
+        await self.send_response(response, send)
+
+    async def _unless_disconnected(self, request, receive):
+        """A long-poll whose client hangs up is dropped at once, not held to its timeout."""
+        view = asyncio.create_task(self._middleware_chain(request))
+        hangup = asyncio.create_task(receive())
+        await asyncio.wait({view, hangup}, return_when=asyncio.FIRST_COMPLETED)
+        if view.done():
+            hangup.cancel()
+            return view.result()
+        view.cancel()
+        return None
 
 
 _api = ApiHandler()

@@ -21,7 +21,7 @@ from django.utils.datastructures import CaseInsensitiveMapping
 from apps.accounts.auth import Caller, authenticate
 from apps.chats.actions import send_message
 from apps.core import ids
-from apps.core.errors import BadId, BadJSON, HornError
+from apps.core.errors import BadId, BadJSON, HornError, ServiceUnavailable
 from apps.visitors import presence
 
 from . import pushers
@@ -103,6 +103,14 @@ class PushConsumer(AsyncWebsocketConsumer):
 
     sub = None
     writer: asyncio.Task | None = None
+    closing = False
+
+    async def __call__(self, scope, receive, send):
+        # However the consumer ends (a handler raising included), its subscription ends with it.
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self._release()
 
     async def connect(self):
         await self.accept()
@@ -112,23 +120,36 @@ class PushConsumer(AsyncWebsocketConsumer):
         except HornError as exc:
             await self._refuse(exc.body(), close_code_for(exc))
             return
+        except Exception:  # DB or Redis failed mid-handshake: say so, the client retries
+            log.exception("websocket handshake failed")
+            await self._refuse(ServiceUnavailable().body(), CLOSE_UNAVAILABLE)
+            return
         self.bucket = TokenBucket(settings.HORN_WS_RATE, settings.HORN_WS_BURST)
         self.writer = asyncio.create_task(self._write())
         await pushers.connected(self.caller)
 
     async def disconnect(self, code):
+        await self._release()
+
+    async def _release(self):
         if self.writer is not None:
             self.writer.cancel()
-        if self.sub is not None:
-            hub.detach(self.sub)
+        sub, self.sub = self.sub, None
+        if sub is not None:
+            hub.detach(sub)
             await pushers.disconnected(self.caller)
 
     async def _write(self):
         sub = self.sub
-        while True:
-            await sub.wakeup.wait()
-            for frame in sub.take():
-                await self.send(text_data=frame.decode())
+        try:
+            while True:
+                await sub.wakeup.wait()
+                for frame in sub.take():
+                    await self.send(text_data=frame.decode())
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the client is gone; disconnect() cleans up
+            return
 
     def _too_slow(self):
         asyncio.create_task(
@@ -136,6 +157,9 @@ class PushConsumer(AsyncWebsocketConsumer):
         )
 
     async def _refuse(self, body: dict, code: int):
+        if self.closing:
+            return
+        self.closing = True  # frames already queued behind this one are ignored
         if self.writer is not None:
             self.writer.cancel()
         try:
@@ -144,6 +168,8 @@ class PushConsumer(AsyncWebsocketConsumer):
             await self.close(code=code)
 
     async def receive(self, text_data=None, bytes_data=None):
+        if self.closing:
+            return
         raw = text_data if text_data is not None else bytes_data
         if len(raw) > settings.HORN_WS_MAX_FRAME:
             await self._refuse({"code": 1009, "msg": f"frame over {settings.HORN_WS_MAX_FRAME} bytes"}, CLOSE_TOO_LARGE)

@@ -104,9 +104,8 @@ async def heartbeat_loop() -> None:
 
 
 def beat_period() -> float:
-    # Often enough to sweep presence within the two-interval promise, and to
-    # renew the liveness key well before it expires.
-    return min(HEARTBEAT, settings.HORN_HEARTBEAT_INTERVAL / 2, settings.HORN_PUSHER_TTL / 3)
+    # Often enough to sweep presence on time, and to renew the liveness key well before it expires.
+    return min(HEARTBEAT, presence.sweep_period(), settings.HORN_PUSHER_TTL / 3)
 
 
 async def beat() -> None:

@@ -1,7 +1,9 @@
 """Who is online, from heartbeats and open connections: one sorted set per org and role.
 
 A member is online while its last sign of life (a ping, or a push connection
-refreshed by its node's heartbeat) is younger than two heartbeat intervals.
+refreshed by its node's heartbeat) is younger than two heartbeat intervals
+less one sweep period, so that the sweep announces it offline within two
+intervals of its last ping.
 Presence is ephemeral and hot, so it lives in Redis, not in seed 004's MySQL
 tables. Changes are pushed to the org's staff as `presence` notices: the
 ZADD that adds a member announces it online, the ZREM that removes an
@@ -30,8 +32,15 @@ def total_key(role: str) -> str:
     return f"online-{role}-all"
 
 
+SWEEP_MAX = 5.0  # seconds between presence sweeps, at most
+
+
+def sweep_period() -> float:
+    return min(SWEEP_MAX, settings.HORN_HEARTBEAT_INTERVAL / 2)
+
+
 def cutoff(now: float | None = None) -> float:
-    return (now or time.time()) - 2 * settings.HORN_HEARTBEAT_INTERVAL
+    return (now or time.time()) - (2 * settings.HORN_HEARTBEAT_INTERVAL - sweep_period())
 
 
 async def touch(org_id: int, role: str, uid: str) -> None:
