@@ -251,3 +251,20 @@ def test_a_long_poll_whose_client_hangs_up_is_let_go(horn, world, chat):
     while connections() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert connections() == 0  # not held for the 30-second poll timeout
+
+
+def test_console_staff_connect_with_their_session_from_horns_origin(horn, world, server, chat):
+    from tests.accounts.test_staff import login
+
+    visitor, chat_id = chat
+    with login(server, world.alice) as client:
+        cookie = f"sessionid={client.cookies['sessionid']}"
+    url = server.replace("http://", "ws://") + "/ws"
+    from websockets.sync.client import connect
+
+    with connect(url, additional_headers={"Cookie": cookie, "Origin": server}) as ws:
+        time.sleep(0.2)
+        mid = ok(text(horn, visitor, chat_id, "to the console"))["mid"]
+        assert [e["mid"] for e in events(frames(ws))] == [mid]
+    with connect(url, additional_headers={"Cookie": cookie, "Origin": "https://evil.test"}) as ws:
+        assert closed_with(ws)[0] == 4403
