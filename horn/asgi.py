@@ -72,6 +72,9 @@ class ApiHandler(ASGIHandler):
                 return
         else:
             response = await self._middleware_chain(request)
+        if not response.streaming and not response.has_header("Content-Length"):
+            # What CommonMiddleware would add: clients need not parse chunked bodies.
+            response["Content-Length"] = str(len(response.content))
         await self.send_response(response, send)
 
     async def _unless_disconnected(self, request, receive):

@@ -70,11 +70,14 @@ def lock_chat(caller: Caller, chat_id: str) -> Chat:
     return chat
 
 
-def require_open_member(caller: Caller, chat: Chat) -> None:
+def require_open_member(caller: Caller, chat: Chat) -> tuple[tuple[str, str], ...]:
+    """The chat's current members, if the caller is one of them and the chat is open."""
     if chat.state == Chat.ENDED:
         raise ChatEnded(field="chat.id")
-    if not ChatMember.objects.filter(chat=chat, uid=caller.uid, left_at__isnull=True).exists():
+    members = current_members(chat)
+    if not any(uid == caller.uid for uid, _ in members):
         raise NotMember(field="chat.id")
+    return members
 
 
 def current_members(chat: Chat) -> tuple[tuple[str, str], ...]:
@@ -91,9 +94,11 @@ def store(
     *,
     internal: bool = False,
     to_staff: bool = False,
+    members: tuple[tuple[str, str], ...] | None = None,
 ) -> Sent:
     """Insert one message as the transaction's last writes (the sequence is taken here)."""
-    members = current_members(chat)
+    if members is None:
+        members = current_members(chat)
     seq = take_seq(caller.org_id)
     message = Message.objects.create(
         org_id=caller.org_id,

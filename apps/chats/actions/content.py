@@ -12,6 +12,6 @@ CONTENT_FIELDS = {"text": "text", "file": "file", "image": "image"}
 @idempotent
 def post_content(caller: Caller, data: dict, key: str | None, digest: str) -> Sent:
     chat = lock_chat(caller, data["chat"]["id"])
-    require_open_member(caller, chat)
+    members = require_open_member(caller, chat)
     field = CONTENT_FIELDS[data["type"]]
-    return store(caller, chat, data["type"], {field: data[field]}, key, digest)
+    return store(caller, chat, data["type"], {field: data[field]}, key, digest, members=members)

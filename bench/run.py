@@ -1,0 +1,328 @@
+"""Run every benchmark scenario against Horn, the limit server and the naive peer; print a table, write JSON.
+
+    python -m bench.run            # full run (a few minutes)
+    python -m bench.run --smoke    # seconds; CI runs it so the harness cannot rot
+
+The systems run one after another (they would otherwise share the 2 cores);
+the generator, its schedule and its numbers are the same for all three.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import platform
+import random
+import re
+import resource
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+from .loadgen import Receiver, percentiles, stamp_text
+from .systems import Horn, Limit, Naive, System, gather_limited, rss_kb
+
+FULL = {
+    "rooms": 200,
+    "rates": [250, 500, 1000, 1500],
+    "duration": 6,
+    "fanout_receivers": 1000,
+    "fanout_messages": 100,
+    "idle": 10_000,
+    "burst": 1000,
+    "http_seconds": 6,
+}
+SMOKE = {
+    "rooms": 10,
+    "rates": [20, 50],
+    "duration": 2,
+    "fanout_receivers": 20,
+    "fanout_messages": 20,
+    "idle": 100,
+    "burst": 50,
+    "http_seconds": 2,
+}
+
+
+async def open_all(receivers: list[Receiver]) -> int:
+    results = await gather_limited([r.open() for r in receivers], 200)
+    return sum(1 for x in results if isinstance(x, BaseException))
+
+
+async def settle(receivers: list[Receiver], expected: int, quiet: float = 1.5, cap: float = 20) -> float:
+    """Wait until every expected frame arrived or nothing moved for `quiet` seconds; return the time of the last."""
+    last_total, last_change, start = -1, time.monotonic(), time.monotonic()
+    while time.monotonic() - start < cap:
+        total = sum(r.count for r in receivers)
+        if total != last_total:
+            last_total, last_change = total, time.monotonic()
+        if total >= expected or time.monotonic() - last_change > quiet:
+            return last_change
+        await asyncio.sleep(0.02)
+    return last_change
+
+
+async def chat_shaped(system: System, cfg: dict) -> dict:
+    rng = random.Random(1)
+    rooms = await system.make_rooms(cfg["rooms"], rng)
+    receivers = {id(m): Receiver(m.url, probe=True, match=system.match(room)) for room in rooms for m in room.members}
+    failed = await open_all(list(receivers.values()))
+    results = []
+    seq = 0
+    for rate in cfg["rates"]:
+        for r in receivers.values():
+            r.count, r.latencies = 0, []
+        n = int(rate * cfg["duration"])
+        t0 = time.monotonic()
+        tasks, expected = [], 0
+        for i in range(n):
+            delay = t0 + i / rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            room = rooms[i % len(rooms)]
+            member = rng.choice(room.members)
+            seq += 1
+            tasks.append(asyncio.create_task(system.send(room, member, receivers[id(member)], stamp_text(seq))))
+            expected += len(room.members)
+        accepted = sum(1 for ok in await asyncio.gather(*tasks, return_exceptions=True) if ok is True)
+        sent_for = time.monotonic() - t0
+        await settle(list(receivers.values()), expected)
+        delivered = sum(r.count for r in receivers.values())
+        lat = [x for r in receivers.values() for x in r.latencies]
+        results.append(
+            {
+                "rate": rate,
+                "achieved": round(n / sent_for, 1),
+                "accepted": accepted,
+                "sent": n,
+                "expected": expected,
+                "delivered": delivered,
+                "delivered_ratio": round(delivered / expected, 5),
+                **percentiles(lat),
+            }
+        )
+    for r in receivers.values():
+        await r.close()
+    ok = [
+        x for x in results if x["delivered_ratio"] >= 0.999 and x["accepted"] == x["sent"] and (x["p99"] or 1e9) <= 50
+    ]
+    return {
+        "failed_handshakes": failed,
+        "connections": len(receivers),
+        "by_rate": results,
+        "knee": max((x["rate"] for x in ok), default=0),
+    }
+
+
+async def fanout(system: System, cfg: dict) -> dict:
+    room = await system.make_fanout_room(cfg["fanout_receivers"])
+    receivers = [Receiver(m.url, probe=(i % 50 == 0), match=system.match(room)) for i, m in enumerate(room.members)]
+    failed = await open_all(receivers)
+    await asyncio.sleep(0.5)
+    sender, sender_rx = room.members[0], receivers[0]
+    n = cfg["fanout_messages"]
+    expected = n * len(receivers)
+    t0 = time.monotonic()
+    sem = asyncio.Semaphore(8)
+
+    async def one(i):
+        async with sem:
+            return await system.send(room, sender, sender_rx, stamp_text(i))
+
+    await asyncio.gather(*(one(i) for i in range(n)))
+    last = await settle(receivers, expected, quiet=3, cap=120)
+    delivered = sum(r.count for r in receivers)
+    for r in receivers:
+        await r.close()
+    return {
+        "receivers": len(receivers),
+        "messages": n,
+        "delivered": delivered,
+        "delivered_ratio": round(delivered / expected, 5),
+        "failed_handshakes": failed,
+        "delivered_per_s": round(delivered / max(last - t0, 1e-6)),
+        **percentiles([x for r in receivers for x in r.latencies]),
+    }
+
+
+async def connections(system: System, cfg: dict, urls) -> dict:
+    pids = system.server_pids()
+    before = sum(rss_kb(p) for p in pids)
+    idle = [Receiver(next(urls)) for _ in range(cfg["idle"])]
+    t0 = time.monotonic()
+    failed = await open_all(idle)
+    opened_in = time.monotonic() - t0
+    await asyncio.sleep(2)
+    after = sum(rss_kb(p) for p in pids)
+    for r in idle:
+        await r.close()
+    await asyncio.sleep(1)
+    burst = [Receiver(next(urls)) for _ in range(cfg["burst"])]
+    t0 = time.monotonic()
+    results = await asyncio.gather(*(r.open() for r in burst), return_exceptions=True)
+    burst_s = time.monotonic() - t0
+    burst_failed = sum(1 for x in results if isinstance(x, BaseException))
+    for r in burst:
+        await r.close()
+    return {
+        "idle": cfg["idle"],
+        "idle_failed": failed,
+        "idle_open_s": round(opened_in, 2),
+        "rss_kb_per_conn": round((after - before) / max(1, cfg["idle"] - failed), 1),
+        "burst": cfg["burst"],
+        "burst_s": round(burst_s, 2),
+        "burst_failed": burst_failed,
+    }
+
+
+def wrk(url: str, seconds: int, headers: dict | None = None) -> dict:
+    if shutil.which("wrk") is None:
+        return {"error": "wrk not installed (apt-get install wrk)"}
+    cmd = ["wrk", "-t1", "-c50", f"-d{seconds}s", "--latency", url]
+    for k, v in (headers or {}).items():
+        cmd[1:1] = ["-H", f"{k}: {v}"]
+    out = subprocess.run(cmd, capture_output=True, text=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+    def ms(label):
+        m = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out)
+        value, unit = float(m.group(1)), m.group(2)
+        return round(value / 1000 if unit == "us" else value * 1000 if unit == "s" else value, 2)
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": round(rps), "p50": ms("50"), "p99": ms("99"), "non_2xx": int(errors.group(1)) if errors else 0}
+
+
+async def horn_urls(horn: Horn, visitors: int = 50):
+    from .loadgen import RawHttp
+
+    http = RawHttp("127.0.0.1", horn.port)
+    vs = [await horn.visitor(http) for _ in range(visitors)]
+    await http.close()
+    i = 0
+    while True:
+        v = vs[i % len(vs)]
+        i += 1
+        yield horn.ws_url(v["uid"], v["token"])
+
+
+def room_urls(system: System):
+    i = 0
+    while True:
+        i += 1
+        yield system.base.replace("http", "ws") + f"/ws?room=idle{i % 100}"
+
+
+async def run_system(system: System, cfg: dict) -> dict:
+    out = {}
+    system.start()
+    try:
+        out["chat"] = await chat_shaped(system, cfg)
+        out["fanout"] = await fanout(system, cfg)
+        if isinstance(system, Horn):
+            from .loadgen import RawHttp
+
+            http = RawHttp("127.0.0.1", system.port)
+            v = await system.visitor(http)
+            await http.close()
+            out["ping"] = wrk(
+                f"{system.base}/api/ping?uid={v['uid']}", cfg["http_seconds"], {"X-Horn-Token": v["token"]}
+            )
+        else:
+            out["ping"] = wrk(f"{system.base}/ping", cfg["http_seconds"])
+        await system.close()
+    finally:
+        system.stop()
+    # Connections are measured on one process.
+    if isinstance(system, Horn):
+        system = Horn(system.port, workers=1)
+        system.start()
+        urls = horn_urls(system)
+        url_iter = _SyncIter(urls)
+        await url_iter.fill(cfg["idle"] + cfg["burst"])
+    else:
+        system.start()
+        url_iter = room_urls(system)
+    try:
+        out["connections"] = await connections(system, cfg, iter(url_iter))
+    finally:
+        system.stop()
+    return out
+
+
+class _SyncIter:
+    """Pre-draw URLs from an async generator, so scenarios can take them synchronously."""
+
+    def __init__(self, agen):
+        self.agen, self.items = agen, []
+
+    async def fill(self, n):
+        for _ in range(n):
+            self.items.append(await self.agen.__anext__())
+
+    def __iter__(self):
+        return iter(self.items)
+
+
+def ratio(a, b):
+    return round(a / b, 2) if a and b else None
+
+
+def table(results: dict) -> str:
+    h, lim, nai = results["horn"], results["limit"], results["naive"]
+    rows = []
+
+    def row(name, key, unit="", higher_better=True):
+        a, b, c = key(h), key(lim), key(nai)
+        rows.append((name + (f" ({unit})" if unit else ""), a, b, c, ratio(a, b), ratio(a, c)))
+
+    for i, r in enumerate(h["chat"]["by_rate"]):
+        rate = r["rate"]
+        row(f"chat {rate}/s delivered", lambda s, i=i: s["chat"]["by_rate"][i]["delivered_ratio"])
+        row(f"chat {rate}/s p50", lambda s, i=i: s["chat"]["by_rate"][i]["p50"], "ms")
+        row(f"chat {rate}/s p99", lambda s, i=i: s["chat"]["by_rate"][i]["p99"], "ms")
+    row("chat knee (p99<=50ms, 99.9%)", lambda s: s["chat"]["knee"], "msg/s")
+    row("fan-out delivered", lambda s: s["fanout"]["delivered_per_s"], "msg/s")
+    row("fan-out p99", lambda s: s["fanout"]["p99"], "ms")
+    row("idle conns failed", lambda s: s["connections"]["idle_failed"])
+    row("RSS per idle conn", lambda s: s["connections"]["rss_kb_per_conn"], "KB")
+    row(f"burst {h['connections']['burst']} connects", lambda s: s["connections"]["burst_s"], "s")
+    row("burst failed", lambda s: s["connections"]["burst_failed"])
+    row("ping", lambda s: s["ping"].get("rps"), "req/s")
+    row("ping p99", lambda s: s["ping"].get("p99"), "ms")
+    lines = ["| metric | Horn | limit | naive | Horn/limit | Horn/naive |", "|---|---|---|---|---|---|"]
+    lines += ["| " + " | ".join("—" if v is None else str(v) for v in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+async def main(args) -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    cfg = SMOKE if args.smoke else FULL
+    started = time.time()
+    results = {
+        "machine": {
+            "cpus": subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip(),
+            "python": platform.python_version(),
+            "kernel": platform.release(),
+        },
+        "mode": "smoke" if args.smoke else "full",
+        "config": cfg,
+    }
+    for system in (Horn(18001), Limit(18002), Naive(18003)):
+        print(f"== {system.name}", flush=True)
+        results[system.name] = await run_system(system, cfg)
+    results["seconds"] = round(time.time() - started)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(results, indent=2))
+    print(table(results))
+    print(f"\n{results['seconds']} s; JSON: {args.out}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--smoke", action="store_true", help="tiny numbers: checks the harness in seconds")
+    parser.add_argument("--out", default="bench/results/latest.json")
+    asyncio.run(main(parser.parse_args()))
