@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install
+.PHONY: run test install bench bench-smoke
 
 install: $(VENV)/.installed
 
@@ -29,3 +29,10 @@ run: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+# Horn (MariaDB + Redis, 2 workers) vs the limit server vs the naive Channels peer; needs MariaDB, Redis, wrk.
+bench: install
+	$(BIN)/python -m bench.run
+
+bench-smoke: install
+	$(BIN)/python -m bench.run --smoke --out bench/results/smoke.json

@@ -67,7 +67,7 @@ async def settle(receivers: list[Receiver], expected: int, quiet: float = 1.5, c
 async def chat_shaped(system: System, cfg: dict) -> dict:
     rng = random.Random(1)
     rooms = await system.make_rooms(cfg["rooms"], rng)
-    receivers = {id(m): Receiver(m.url, probe=True, match=system.match(room)) for room in rooms for m in room.members}
+    receivers = {m.conn: Receiver(m.url, probe=True) for room in rooms for m in room.members}
     failed = await open_all(list(receivers.values()))
     results = []
     seq = 0
@@ -84,7 +84,7 @@ async def chat_shaped(system: System, cfg: dict) -> dict:
             room = rooms[i % len(rooms)]
             member = rng.choice(room.members)
             seq += 1
-            tasks.append(asyncio.create_task(system.send(room, member, receivers[id(member)], stamp_text(seq))))
+            tasks.append(asyncio.create_task(system.send(room, member, receivers[member.conn], stamp_text(seq))))
             expected += len(room.members)
         accepted = sum(1 for ok in await asyncio.gather(*tasks, return_exceptions=True) if ok is True)
         sent_for = time.monotonic() - t0
@@ -118,7 +118,7 @@ async def chat_shaped(system: System, cfg: dict) -> dict:
 
 async def fanout(system: System, cfg: dict) -> dict:
     room = await system.make_fanout_room(cfg["fanout_receivers"])
-    receivers = [Receiver(m.url, probe=(i % 50 == 0), match=system.match(room)) for i, m in enumerate(room.members)]
+    receivers = [Receiver(m.url, probe=(i % 50 == 0)) for i, m in enumerate(room.members)]
     failed = await open_all(receivers)
     await asyncio.sleep(0.5)
     sender, sender_rx = room.members[0], receivers[0]
@@ -220,7 +220,9 @@ async def run_system(system: System, cfg: dict) -> dict:
     system.start()
     try:
         out["chat"] = await chat_shaped(system, cfg)
+        print("  chat", json.dumps(out["chat"]["by_rate"]), flush=True)
         out["fanout"] = await fanout(system, cfg)
+        print("  fanout", json.dumps(out["fanout"]), flush=True)
         if isinstance(system, Horn):
             from .loadgen import RawHttp
 
@@ -247,6 +249,7 @@ async def run_system(system: System, cfg: dict) -> dict:
         url_iter = room_urls(system)
     try:
         out["connections"] = await connections(system, cfg, iter(url_iter))
+        print("  connections", json.dumps(out["connections"]), flush=True)
     finally:
         system.stop()
     return out

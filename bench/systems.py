@@ -50,6 +50,10 @@ class Member:
     url: str  # websocket URL of this member's connection
     send_auth: dict = field(default_factory=dict)  # Horn: headers for POST /api/message
     body: dict = field(default_factory=dict)  # Horn: the member-specific part of the message body
+    conn: str = ""  # members with the same `conn` share one connection (a Horn user's tab sees all its chats)
+
+    def __post_init__(self):
+        self.conn = self.conn or f"m{id(self)}"
 
 
 @dataclass
@@ -112,10 +116,6 @@ class System:
     async def make_fanout_room(self, receivers: int) -> Room:
         url = self.base.replace("http", "ws") + "/ws?room=fan"
         return Room("fan", [Member(url) for _ in range(receivers + 1)])
-
-    def match(self, room: Room) -> bytes | None:
-        """What marks a frame as this room's (None: every frame a connection gets is its room's)."""
-        return None
 
     async def send(self, room: Room, member: Member, receiver: Receiver, text: str) -> bool:
         """Send one text into the room as this member (on its own websocket)."""
@@ -229,15 +229,15 @@ class Horn(System):
             vauth = {"X-Horn-Token": v["token"]}
             status, body = await http.request("POST", "/api/message", dumps({"type": "request_chat"}), vauth)
             chat_id = json.loads(body)["chat"]["id"]
-            members = [Member(self.ws_url(v["uid"], v["token"]), vauth, {"from": {"id": v["uid"]}})]
+            members = [Member(self.ws_url(v["uid"], v["token"]), vauth, {"from": {"id": v["uid"]}}, v["uid"])]
             for s in rng.sample(self.staff, rng.randint(members_per_room[0] - 1, members_per_room[1] - 1)):
                 sauth = {"Authorization": f"Token {s['token']}"}
                 status, body = await http.request(
                     "POST", "/api/message", dumps({"type": "join_chat", "chat": {"id": chat_id}}), sauth
                 )
                 assert status == 200, body
-                # One connection per member per chat, as the limit and naive rooms have.
-                members.append(Member(self.ws_url(s["sid"], s["token"]), sauth, {}))
+                # A staff member has one console connection, which receives all of their chats.
+                members.append(Member(self.ws_url(s["sid"], s["token"]), sauth, {}, s["sid"]))
             rooms.append(Room(chat_id, members))
         await http.close()
         return rooms
@@ -251,8 +251,6 @@ class Horn(System):
             room.id, [room.members[0]] + [Member(staff_member.url, staff_member.send_auth) for _ in range(receivers)]
         )
 
-    def match(self, room: Room) -> bytes | None:
-        return room.id.encode()  # a user's connection receives all of that user's chats
 
     async def send(self, room: Room, member: Member, receiver: Receiver, text: str) -> bool:
         """POST /api/message as this member, over a pool of keep-alive connections."""

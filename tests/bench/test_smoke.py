@@ -1,0 +1,35 @@
+"""The benchmark's smoke mode runs end to end, so the harness cannot rot (figures are not judged here)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.skipif(
+    not settings.HORN_REDIS_URL or not settings.HORN_DATABASE_URL.startswith("mysql"),
+    reason="the benchmark runs Horn on its production configuration (MariaDB + Redis)",
+)
+
+
+def test_the_smoke_benchmark_runs_all_systems_and_scenarios(tmp_path):
+    out = tmp_path / "smoke.json"
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--smoke", "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-4000:]
+    results = json.loads(out.read_text())
+    assert "| metric | Horn | limit | naive |" in run.stdout
+    for name in ("horn", "limit", "naive"):
+        system = results[name]
+        assert [r["delivered_ratio"] for r in system["chat"]["by_rate"]] == [1.0, 1.0], name
+        assert system["fanout"]["delivered_ratio"] == 1.0, name
+        assert system["connections"]["burst_failed"] == 0, name
+        assert "rps" in system["ping"], system["ping"]
+    assert results["horn"]["connections"]["idle_failed"] == 0
+    assert all(r["accepted"] == r["sent"] for r in results["horn"]["chat"]["by_rate"])
