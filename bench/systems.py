@@ -151,7 +151,7 @@ class Horn(System):
         super().__init__(port)
         self.workers = workers
         self.env = {
-            "HORN_DATABASE_URL": f"mysql://root@127.0.0.1:3306/{BENCH_DB}",
+            "HORN_DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", f"mysql://root@127.0.0.1:3306/{BENCH_DB}"),
             "HORN_REDIS_URL": HORN_REDIS,
             "HORN_SECRET_KEY": "bench-only-secret",
             "HORN_DEBUG": "0",
