@@ -121,3 +121,14 @@ def world(horn) -> World:
     return World(
         acme, globex, _staff(acme, "alice", "Alice"), _staff(acme, "bob", "Bob"), _staff(globex, "charlie", "Charlie")
     )
+
+
+@pytest.fixture
+def chat(horn, world):
+    """An active Acme chat: a visitor and Alice. Returns (visitor, chat id)."""
+    from tests.helpers import join, request_chat, track
+
+    visitor = track(horn, world.acme.pk)
+    chat_id = request_chat(horn, visitor)
+    join(horn, world.alice, chat_id)
+    return visitor, chat_id

@@ -10,16 +10,6 @@ from apps.core import ids
 from tests.conftest import ORIGIN_A, ORIGIN_B
 from tests.helpers import error, join, ok, request_chat, send, snapshot, text, track
 
-
-@pytest.fixture
-def chat(horn, world):
-    """An active Acme chat: a visitor and Alice."""
-    visitor = track(horn, world.acme.pk)
-    chat_id = request_chat(horn, visitor)
-    join(horn, world.alice, chat_id)
-    return visitor, chat_id
-
-
 # --- request_chat -----------------------------------------------------------
 
 

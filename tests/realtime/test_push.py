@@ -20,14 +20,6 @@ def init_version(client, who) -> str:
     return ok(r)["state"]["version"]
 
 
-@pytest.fixture
-def chat(horn, world):
-    visitor = track(horn, world.acme.pk)
-    chat_id = request_chat(horn, visitor)
-    join(horn, world.alice, chat_id)
-    return visitor, chat_id
-
-
 def test_every_member_gets_each_message_once_with_its_version(horn, world, server, chat):
     visitor, chat_id = chat
     with open_ws(server, visitor, version=init_version(horn, visitor)) as vws, open_ws(server, world.alice) as aws:
