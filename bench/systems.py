@@ -251,7 +251,6 @@ class Horn(System):
             room.id, [room.members[0]] + [Member(staff_member.url, staff_member.send_auth) for _ in range(receivers)]
         )
 
-
     async def send(self, room: Room, member: Member, receiver: Receiver, text: str) -> bool:
         """POST /api/message as this member, over a pool of keep-alive connections."""
         if not hasattr(self, "pool"):

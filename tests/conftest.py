@@ -20,7 +20,7 @@ import redis
 import uvicorn
 from django.conf import settings
 
-from apps.accounts import orgs
+from apps.accounts import auth, orgs
 from apps.accounts.actions import create_organisation, create_staff
 from apps.core.redis import fake_server
 
@@ -75,9 +75,10 @@ def server(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def horn(server, transactional_db):
-    """A fresh world per test: empty DB (transactional_db), empty Redis, no cached orgs."""
+    """A fresh world per test: empty DB (transactional_db), empty Redis, no cached orgs or tokens."""
     _sync_redis().flushdb()
     orgs.forget_all()
+    auth.forget_tokens()
     with httpx.Client(base_url=server, timeout=20) as client:
         yield client
 

@@ -8,6 +8,7 @@ enforces CSRF on their unsafe requests. Visitors are checked without a query
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -78,6 +79,34 @@ def _staff_by_token(key: str) -> Staff | None:
     return getattr(token.user, "staff", None)
 
 
+# Staff API tokens are looked up on every request of a console or bot; a few
+# seconds of grace after a token is deleted or its user deactivated is the
+# price of not querying each time. Only hits are kept, and only so many.
+TOKEN_TTL = 5.0
+TOKEN_CACHE_MAX = 10_000
+_token_cache: dict[str, tuple[float, Caller]] = {}
+
+
+async def _staff_token_caller(key: str) -> Caller | None:
+    now = time.monotonic()
+    hit = _token_cache.get(key)
+    if hit is not None and hit[0] >= now:
+        return hit[1]
+    staff = await db(_staff_by_token, key)
+    if staff is None:
+        _token_cache.pop(key, None)
+        return None
+    if len(_token_cache) >= TOKEN_CACHE_MAX:
+        _token_cache.clear()
+    caller = _staff_caller(staff)
+    _token_cache[key] = (now + TOKEN_TTL, caller)
+    return caller
+
+
+def forget_tokens() -> None:
+    _token_cache.clear()
+
+
 def _staff_by_session(session_key: str) -> Staff | None:
     session = SessionStore(session_key)
     user_id = session.get(SESSION_KEY)
@@ -135,10 +164,10 @@ async def _resolve(request, query_token: bool) -> Caller:
     if scheme:
         if scheme.lower() != "token" or not key.strip():
             raise BadToken("Authorization must be 'Token <key>'", field="Authorization")
-        staff = await db(_staff_by_token, key.strip())
-        if staff is None:
+        caller = await _staff_token_caller(key.strip())
+        if caller is None:
             raise BadToken("unknown staff token", field="Authorization")
-        return _staff_caller(staff)
+        return caller
 
     token = request.headers.get("X-Horn-Token")
     field = "X-Horn-Token"
@@ -147,8 +176,7 @@ async def _resolve(request, query_token: bool) -> Caller:
     if token is not None:
         caller = await _visitor_caller(request, token)
         if caller is None and field == "token" and len(token) == 40:
-            staff = await db(_staff_by_token, token)
-            caller = _staff_caller(staff) if staff else None
+            caller = await _staff_token_caller(token)
         if caller is None:
             raise BadToken(field=field)
         return caller

@@ -19,7 +19,10 @@ pytestmark = pytest.mark.skipif(
 def test_the_smoke_benchmark_runs_all_systems_and_scenarios(tmp_path):
     out = tmp_path / "smoke.json"
     run = subprocess.run(
-        [sys.executable, "-m", "bench.run", "--smoke", "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
+        [sys.executable, "-m", "bench.run", "--smoke", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
         timeout=600,
     )
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-4000:]

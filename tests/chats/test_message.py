@@ -315,6 +315,50 @@ def test_parallel_retries_store_one_message(horn, world, chat, server):
     assert Message.objects.filter(client_msg_id="race-1").count() == 1
 
 
+def test_concurrent_posts_each_get_their_own_outcome(horn, world, chat, server):
+    """Posts racing into one org share transactions (group commit); each still gets its own answer."""
+    visitor, chat_id = chat
+    other = track(horn, world.acme.pk)
+    other_chat = request_chat(horn, other)
+    join(horn, world.bob, other_chat)
+    ended = track(horn, world.acme.pk)
+    ended_chat = request_chat(horn, ended)
+    join(horn, world.alice, ended_chat)
+    Chat.objects.filter(pk=ended_chat).update(state=Chat.ENDED)
+    ok(text(horn, visitor, chat_id, "first", client_msg_id="k-conflict"))
+    before_seq = OrgSequence.objects.get(org_id=world.acme.pk).seq
+
+    # (who, chat, text, key, expected status, expected code)
+    cases = []
+    for i in range(8):
+        cases.append((visitor, chat_id, f"v{i}", None, 200, 0))
+        cases.append((world.bob, other_chat, f"b{i}", None, 200, 0))
+        cases.append((world.bob, chat_id, f"intruder{i}", None, 403, 4002))
+        cases.append((ended, ended_chat, f"late{i}", None, 409, 4001))
+        cases.append((other, other_chat, "same", "k-dup", 200, 0))  # 8 retries of one post
+    cases.append((visitor, chat_id, "changed", "k-conflict", 409, 4003))
+
+    def post(case):
+        who, cid, body, key, _, _ = case
+        with httpx.Client(base_url=server, timeout=20) as c:
+            return text(c, who, cid, body, **({"client_msg_id": key} if key else {}))
+
+    with ThreadPoolExecutor(12) as pool:
+        responses = list(pool.map(post, cases))
+    for case, r in zip(cases, responses, strict=True):
+        assert (r.status_code, r.json()["code"]) == case[4:], (case[2], r.text)
+
+    dup_mids = {r.json()["mid"] for case, r in zip(cases, responses, strict=True) if case[3] == "k-dup"}
+    assert len(dup_mids) == 1
+    stored = Message.objects.filter(org_id=world.acme.pk, seq__gt=before_seq)
+    assert sorted(m.body["text"] for m in stored) == sorted(
+        [f"v{i}" for i in range(8)] + [f"b{i}" for i in range(8)] + ["same"]
+    )
+    seqs = sorted(stored.values_list("seq", flat=True))
+    assert seqs == list(range(before_seq + 1, before_seq + 18))  # gapless
+    assert OrgSequence.objects.get(org_id=world.acme.pk).seq == before_seq + 17
+
+
 # --- bad input ----------------------------------------------------------------------
 
 LONG = "x" * 10_001

@@ -2,7 +2,8 @@
 
 It validates the payload against the type's schema, checks who may send it,
 runs the type's action in one transaction on a DB thread, then publishes what
-was committed.
+was committed. Content posts, the bulk of the traffic, go through the group
+commit (`groupcommit`), which stores and publishes them in batches.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from apps.core.validation import validate
 from apps.realtime.publish import publish
 
 from ..schemas import CLIENT_MSG_ID, SCHEMAS
+from . import groupcommit
 from .common import Sent, payload_hash
-from .content import post_content
+from .content import Post, post_content
 from .join import join_chat
 from .request import request_chat
 
@@ -37,6 +39,8 @@ async def send_message(caller: Caller, data: dict, *, idempotency_key: str | Non
         raise Forbidden(f"a {caller.role} may not send {clean['type']}", field="type")
     key = _idempotency_key(clean.get("client_msg_id"), idempotency_key)
     digest = payload_hash({k: v for k, v in clean.items() if k != "client_msg_id"})
+    if action is post_content:
+        return await groupcommit.submit(Post(caller, clean, key, digest))
     sent = await db(action, caller, clean, key, digest)
     await publish(sent.events)
     return sent
