@@ -45,6 +45,14 @@ def children(pid: int) -> list[int]:
     return [int(p) for p in out]
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
 @dataclass
 class Member:
     url: str  # websocket URL of this member's connection
@@ -76,7 +84,7 @@ class System:
 
     def server_pids(self) -> list[int]:
         """The process(es) holding connections (the workers, not a supervisor)."""
-        kids = children(self.proc.pid)
+        kids = [p for p in children(self.proc.pid) if b"resource_tracker" not in _cmdline(p)]
         return kids or [self.proc.pid]
 
     def _spawn(self, cmd: list[str], env: dict | None = None) -> None:
@@ -143,7 +151,7 @@ class Naive(System):
 
 
 class Horn(System):
-    """Horn on its production configuration: MariaDB + Redis, uvicorn, one worker per core."""
+    """Horn on its production configuration: MariaDB + Redis, `python -m horn.serve`, one worker per core."""
 
     name, ping_path = "horn", "/monitor/api/ping"
 
@@ -189,25 +197,7 @@ class Horn(System):
         self.oid = demo["oid"]
         self.staff = [{"sid": s["sid"], "token": s["token"]} for s in demo["staff"]] + extra
         self._spawn(
-            [
-                PY,
-                "-m",
-                "uvicorn",
-                "horn.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--workers",
-                str(self.workers),
-                "--loop",
-                "uvloop",
-                "--http",
-                "httptools",
-                "--log-level",
-                "warning",
-                "--no-access-log",
-            ],
+            [PY, "-m", "horn.serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers)],
             self.env,
         )
 
