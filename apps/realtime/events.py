@@ -26,10 +26,8 @@ class Event:
         """Chat members allowed to see it; org-wide staff delivery is separate."""
         return [uid for uid, role in self.members if not (self.internal and role == USER)]
 
-    def to_layer(self) -> dict:
+    def to_item(self) -> dict:
         return {
-            "type": "horn.event",
-            "org": self.org_id,
             "seq": self.seq,
             "payload": self.payload,
             "members": [list(m) for m in self.members],
@@ -38,15 +36,20 @@ class Event:
         }
 
     @classmethod
-    def from_layer(cls, org_id: int, message: dict) -> Event:
+    def from_item(cls, org_id: int, item: dict) -> Event:
         return cls(
             org_id,
-            message["seq"],
-            message["payload"],
-            tuple(tuple(m) for m in message["members"]),
-            message["internal"],
-            message["to_staff"],
+            item["seq"],
+            item["payload"],
+            tuple(tuple(m) for m in item["members"]),
+            item["internal"],
+            item["to_staff"],
         )
+
+
+def events_message(org_id: int, events: list[Event]) -> dict:
+    """One channel-layer message for the events of one org (a group commit publishes its batch at once)."""
+    return {"type": "horn.events", "org": org_id, "events": [e.to_item() for e in events]}
 
 
 @dataclass(frozen=True, slots=True)

@@ -255,8 +255,9 @@ class Hub:
                 feed = self.feeds.get(message.get("org"))
                 if feed is None:
                     continue
-                if message["type"] == "horn.event":
-                    feed.on_event(Event.from_layer(feed.org_id, message))
+                if message["type"] == "horn.events":
+                    for item in message["events"]:
+                        feed.on_event(Event.from_item(feed.org_id, item))
                 elif message["type"] == "horn.notice":
                     feed.notice(message["kind"], message["data"])
             except asyncio.CancelledError:

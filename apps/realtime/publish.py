@@ -1,4 +1,4 @@
-"""Publishing after commit: one channel-layer message per event to its organisation's group.
+"""Publishing after commit: one channel-layer message per organisation and batch of events.
 
 The channel layer is at-most-once, so this is a wake-up, not the record: the
 record is the `Message` table and its per-org sequence, from which push
@@ -15,15 +15,17 @@ from channels.layers import get_channel_layer
 
 from apps.core.redis import get_redis
 
-from .events import Event, Notice, org_group
+from .events import Event, Notice, events_message, org_group
 
 log = logging.getLogger("horn.publish")
 
-# Raises a key to a new value only if it is higher: publishes from several
-# processes may arrive out of order, and a version must never move backwards.
+# Raises each key to its new value only if that is higher: publishes from
+# several processes may arrive out of order, and a version never moves back.
 _MAX_SET = """
-local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tonumber(ARGV[1]) > cur then redis.call('SET', KEYS[1], ARGV[1]) end
+for i, key in ipairs(KEYS) do
+  local cur = tonumber(redis.call('GET', key) or '0')
+  if tonumber(ARGV[i]) > cur then redis.call('SET', key, ARGV[i]) end
+end
 return 1
 """
 
@@ -40,11 +42,14 @@ async def publish(events: list[Event]) -> None:
     if not events:
         return
     layer = get_channel_layer()
+    by_org: dict[int, list[Event]] = {}
     for event in events:
+        by_org.setdefault(event.org_id, []).append(event)
+    for org_id, batch in by_org.items():
         try:
-            await layer.group_send(org_group(event.org_id), event.to_layer())
-        except Exception:  # the row is committed; push processes fill the gap from the DB
-            log.exception("publish of seq %d (org %d) failed", event.seq, event.org_id)
+            await layer.group_send(org_group(org_id), events_message(org_id, batch))
+        except Exception:  # the rows are committed; push processes fill the gap from the DB
+            log.exception("publish of seq %d-%d (org %d) failed", batch[0].seq, batch[-1].seq, org_id)
     try:
         await _record_versions(events)
     except Exception:
@@ -52,13 +57,16 @@ async def publish(events: list[Event]) -> None:
 
 
 async def _record_versions(events: list[Event]) -> None:
-    """Seed 004's state-version-{uid}: the latest seq each recipient is owed."""
+    """Seed 004's state-version-{uid}: the latest seq each recipient is owed (one script call)."""
+    latest: dict[str, int] = {}
+    for event in events:
+        for uid in event.recipients():
+            latest[uid] = max(latest.get(uid, 0), event.seq)
     redis = get_redis()
     now = int(time.time())
     async with redis.pipeline(transaction=False) as pipe:
-        for event in events:
-            for uid in event.recipients():
-                pipe.eval(_MAX_SET, 1, state_version_key(uid), event.seq)
+        if latest:
+            pipe.eval(_MAX_SET, len(latest), *map(state_version_key, latest), *latest.values())
         pipe.incrby(stats_key(now), len(events))
         pipe.expire(stats_key(now), 120)
         await pipe.execute()

@@ -9,7 +9,8 @@ sequence row stays locked — is shared by everything that queued meanwhile.
 This is what lets one org take more messages per second than it can commit
 transactions.
 
-The batch's events are published together, then every post gets its outcome.
+A batch's events are published together (in commit order, while the next
+batch is already at the DB), then every post of it gets its outcome.
 """
 
 from __future__ import annotations
@@ -49,10 +50,16 @@ async def submit(post: Post) -> Sent:
 
 
 async def _drain(queues: dict[int, _Waiting], org_id: int, waiting: _Waiting) -> None:
+    previous: asyncio.Future | None = None  # the last batch's publish; the next one follows it
     try:
-        while waiting:
+        while waiting or (previous is not None and not previous.done()):
+            if not waiting:
+                await asyncio.wait([previous])  # posts arriving meanwhile are taken next
+                continue
             batch = _take(waiting)
-            await _commit(org_id, batch)
+            outcomes = await _store(org_id, batch)
+            # The next batch goes to the DB while this one is published.
+            previous = asyncio.ensure_future(_publish_then_answer(previous, batch, outcomes))
     finally:
         del queues[org_id]
         for _, future in waiting:  # only if cancelled (shutdown)
@@ -76,16 +83,21 @@ def _take(waiting: _Waiting) -> _Waiting:
     return batch
 
 
-async def _commit(org_id: int, batch: _Waiting) -> None:
+async def _store(org_id: int, batch: _Waiting) -> list:
     posts = [post for post, _ in batch]
     try:
         try:
-            outcomes: list = await db(post_contents, org_id, posts)
+            return await db(post_contents, org_id, posts)
         except IntegrityError:
             # Another process stored one of these keys meanwhile: each post on its own.
-            outcomes = [await _alone(post) for post in posts]
+            return [await _alone(post) for post in posts]
     except Exception as error:  # the DB is unreachable: every post of the batch fails alike
-        outcomes = [error] * len(posts)
+        return [error] * len(posts)
+
+
+async def _publish_then_answer(previous: asyncio.Future | None, batch: _Waiting, outcomes: list) -> None:
+    if previous is not None:
+        await asyncio.wait([previous])  # publishes keep commit order
     await publish([event for o in outcomes if isinstance(o, Sent) for event in o.events])
     for (_, future), outcome in zip(batch, outcomes, strict=True):
         if future.done():  # the request went away; what was stored stays stored
