@@ -18,9 +18,11 @@ import re
 import resource
 import shutil
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
+from . import horn_scenarios
 from .loadgen import Receiver, percentiles, stamp_text
 from .systems import Horn, Limit, Naive, System, gather_limited, rss_kb
 
@@ -33,8 +35,16 @@ FULL = {
     "idle": 10_000,
     "burst": 1000,
     "http_seconds": 6,
+    "pollers": 200,
+    "poll_rate": 200,
+    "growth_chats": [100, 1000, 10_000],  # 10 messages each: 1k, 10k, 100k stored messages
+    "growth_samples": 50,
+    "robust_rooms": 50,
+    "robust_rate": 200,
+    "robust_seconds": 6,
+    "storm": 2000,
 }
-SCENARIOS = ("chat", "fanout", "ping", "connections")
+SCENARIOS = ("chat", "fanout", "ping", "longpoll", "growth", "robustness", "connections")
 SMOKE = {
     "rooms": 10,
     "rates": [20, 50],
@@ -44,6 +54,14 @@ SMOKE = {
     "idle": 100,
     "burst": 50,
     "http_seconds": 2,
+    "pollers": 10,
+    "poll_rate": 20,
+    "growth_chats": [10, 100],
+    "growth_samples": 5,
+    "robust_rooms": 5,
+    "robust_rate": 20,
+    "robust_seconds": 3,
+    "storm": 50,
 }
 
 
@@ -183,13 +201,19 @@ async def connections(system: System, cfg: dict, urls) -> dict:
     }
 
 
-def wrk(url: str, seconds: int, headers: dict | None = None) -> dict:
+def wrk(url: str, seconds: int, headers: dict | None = None, post: str | None = None) -> dict:
     if shutil.which("wrk") is None:
         return {"error": "wrk not installed (apt-get install wrk)"}
     cmd = ["wrk", "-t1", "-c50", f"-d{seconds}s", "--latency", url]
     for k, v in (headers or {}).items():
         cmd[1:1] = ["-H", f"{k}: {v}"]
-    out = subprocess.run(cmd, capture_output=True, text=True).stdout
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        if post is not None:
+            script.write(f'wrk.method = "POST"\nwrk.body = {json.dumps(post)}\n')
+            script.write('wrk.headers["Content-Type"] = "application/json"\n')
+            script.flush()
+            cmd[1:1] = ["-s", script.name]
+        out = subprocess.run(cmd, capture_output=True, text=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
     def ms(label):
@@ -242,8 +266,20 @@ async def run_system(system: System, cfg: dict, only: set[str]) -> dict:
             out["ping"] = wrk(
                 f"{system.base}/api/ping?uid={v['uid']}", cfg["http_seconds"], {"X-Horn-Token": v["token"]}
             )
+            track = {"cid": system.oid, "uid": v["uid"], "url": "https://bench.test/pricing", "title": "Pricing"}
+            out["track"] = wrk(
+                f"{system.base}/api/user/track", cfg["http_seconds"], {"X-Horn-Token": v["token"]}, json.dumps(track)
+            )
+            print("  http", json.dumps({"ping": out["ping"], "track": out["track"]}), flush=True)
         else:
             out["ping"] = wrk(f"{system.base}/ping", cfg["http_seconds"])
+        if isinstance(system, Horn) and "longpoll" in only:
+            out["longpoll"] = await horn_scenarios.long_poll(system, cfg)
+            print("  long-poll", json.dumps(out["longpoll"]), flush=True)
+        if isinstance(system, Horn) and "growth" in only:
+            out["growth"] = await horn_scenarios.growth(system, cfg)
+        if isinstance(system, Horn) and "robustness" in only:
+            out["robustness"] = await horn_scenarios.robustness(system, cfg)
         await system.close()
     finally:
         system.stop()

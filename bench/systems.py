@@ -88,7 +88,7 @@ class System:
         return kids or [self.proc.pid]
 
     def _spawn(self, cmd: list[str], env: dict | None = None) -> None:
-        self.log = open(f"/tmp/bench-{self.name}.log", "w")  # noqa: SIM115
+        self.log = open(f"/tmp/bench-{self.name}.log", "a")  # noqa: SIM115
         self.proc = subprocess.Popen(
             cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=self.log, stderr=subprocess.STDOUT
         )
@@ -110,7 +110,8 @@ class System:
                 self.proc.wait(15)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
-        self.log.close()
+        if not self.log.closed:
+            self.log.close()
 
     # --- the room shape, overridden by Horn ---
     async def make_rooms(self, n: int, rng: random.Random, members_per_room=(2, 4)) -> list[Room]:
@@ -178,7 +179,16 @@ class Horn(System):
         assert out.returncode == 0, out.stderr
         return out.stdout
 
-    def start(self) -> None:
+    def start(self, fresh: bool = True) -> None:
+        """A clean database and Redis, then the server; `fresh=False` only restarts the server."""
+        if fresh:
+            self.reset()
+        self._spawn(
+            [PY, "-m", "horn.serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers)],
+            self.env,
+        )
+
+    def reset(self) -> None:
         subprocess.run(
             [
                 "mariadb",
@@ -196,10 +206,6 @@ class Horn(System):
         extra = json.loads(self.manage("shell", "-v0", "-c", STAFF_SCRIPT).strip().splitlines()[-1])
         self.oid = demo["oid"]
         self.staff = [{"sid": s["sid"], "token": s["token"]} for s in demo["staff"]] + extra
-        self._spawn(
-            [PY, "-m", "horn.serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers)],
-            self.env,
-        )
 
     def ws_url(self, uid: str, token: str) -> str:
         return self.base.replace("http", "ws") + "/ws?" + urlencode({"uid": uid, "token": token})

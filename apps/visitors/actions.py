@@ -45,7 +45,9 @@ def _store_visit(org_id: int, vid: str | None, data: dict, ip: str | None) -> Tr
     with transaction.atomic():
         if vid is None:
             visitor = Visitor.objects.create(org_id=org_id, fp=data.get("fp", ""))
-        elif not Visitor.objects.filter(vid=vid, org_id=org_id).exists():
+        elif not Visitor.objects.select_for_update().filter(vid=vid, org_id=org_id).exists():
+            # Locked first: the Visit insert share-locks the visitor row and the update
+            # below needs it exclusively, so two page views of one visitor deadlocked.
             raise NotFound("visitor not found", field="uid")
         else:
             visitor = Visitor(vid=vid)

@@ -1,5 +1,8 @@
 """POST /api/user/track: page views, new and returning visitors, origin allow-list, bad input."""
 
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
 import pytest
 
 from apps.core import ids
@@ -45,6 +48,21 @@ def test_it_keeps_a_returning_visitor(horn, world):
     data = ok(r)
     assert data["uid"] == first.uid and data["token"] == first.token and data["track_id"] != first.track_id
     assert Visitor.objects.count() == 1 and Visit.objects.filter(visitor_id=first.uid).count() == 2
+
+
+def test_parallel_page_views_of_one_visitor_all_count(horn, world, server):
+    visitor = track(horn, world.acme.pk)
+    body = {"cid": world.acme.pk, "uid": visitor.uid, "url": "https://shop.example/cart"}
+
+    def view(_):
+        with httpx.Client(base_url=server, timeout=20) as c:
+            return c.post("/api/user/track", json=body, headers=visitor.auth)
+
+    with ThreadPoolExecutor(8) as pool:
+        responses = list(pool.map(view, range(16)))
+    assert [r.status_code for r in responses] == [200] * 16
+    assert {ok(r)["uid"] for r in responses} == {visitor.uid}
+    assert Visit.objects.filter(visitor_id=visitor.uid).count() == 17
 
 
 def test_it_accepts_cid_as_a_digit_string(horn, world):
