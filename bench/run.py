@@ -343,6 +343,29 @@ def table(results: dict) -> str:
     row("burst failed", lambda s: s["connections"]["burst_failed"])
     row("ping", lambda s: s["ping"].get("rps"), "req/s")
     row("ping p99", lambda s: s["ping"].get("p99"), "ms")
+
+    def only(name, value, unit=""):
+        rows.append((name + (f" ({unit})" if unit else ""), value, None, None, None, None))
+
+    only("user/track", h["track"].get("rps"), "req/s")
+    only("user/track p99", h["track"].get("p99"), "ms")
+    lp = h["longpoll"]
+    only(f"long-poll {lp['pollers']} pollers, {lp['rate']}/s delivered", lp["delivered_ratio"])
+    only("long-poll event→answer p50", lp["p50"], "ms")
+    only("long-poll event→answer p99", lp["p99"], "ms")
+    for step in h["growth"]["steps"]:
+        size = f"{step['messages']:,} msgs / {step['chats']:,} chats"
+        only(f"state/init p50 at {size}", step["state_init_p50"], "ms")
+        only(f"state/init SQL statements at {size}", step["state_init_sql"])
+        only(f"send p50 at {size}", step["send_p50"], "ms")
+    rb = h["robustness"]
+    only("Redis restarted mid-load: delivered", rb["redis_restart"]["delivered_ratio"])
+    only("Redis restarted mid-load: worst delay", rb["redis_restart"]["max_ms"], "ms")
+    only("never-reading client in a chat: others delivered", rb["slow_client"]["delivered_ratio"])
+    only("never-reading client in a chat: others p99", rb["slow_client"]["p99"], "ms")
+    storm = rb["reconnect_storm"]
+    only(f"restart, {storm['clients']} reconnect at once: all back in", storm["all_back_s"], "s")
+    only("restart storm failed handshakes", storm["failed"])
     lines = ["| metric | Horn | limit | naive | Horn/limit | Horn/naive |", "|---|---|---|---|---|---|"]
     lines += ["| " + " | ".join("—" if v is None else str(v) for v in r) + " |" for r in rows]
     return "\n".join(lines)
