@@ -216,5 +216,6 @@ HORN_PULL_TIMEOUT = env_int("HORN_PULL_TIMEOUT", 30, minimum=1)  # seconds a lon
 HORN_WS_MAX_FRAME = env_int("HORN_WS_MAX_FRAME", 64 * 1024, minimum=1024)  # bytes of one client frame
 HORN_WS_RATE = env_int("HORN_WS_RATE", 20, minimum=1)  # client frames per second, sustained
 HORN_WS_BURST = env_int("HORN_WS_BURST", 40, minimum=1)  # client frames allowed in a burst
+HORN_INIT_HISTORY = env_int("HORN_INIT_HISTORY", 50, minimum=1)  # latest messages per chat in state/init
 HORN_REPLAY_LIMIT = env_int("HORN_REPLAY_LIMIT", 1000, minimum=1)  # missed events replayed before a client must re-init
 HORN_PUSHER_TTL = env_int("HORN_PUSHER_TTL", 15, minimum=1)  # seconds a push node stays registered without a heartbeat

@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/user/track", visitors.track),
     path("api/state/init", chats.state_init),
     path("api/message", chats.message),
+    path("api/chat/history", chats.history),
     path("api/ping", visitors.ping),
     path("api/users/online", visitors.users_online),
     path("api/staff/online", accounts.staff_online),

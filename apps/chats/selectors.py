@@ -1,14 +1,19 @@
-"""Reads of chats: the state a client starts from (`state/init`).
+"""Reads of chats: the state a client starts from (`state/init`) and older history.
 
 A fixed number of queries however long the history: chats, member counts and
-messages are each fetched in one query for all chats.
+messages are each fetched in one query for all chats. Each chat comes with its
+latest `HORN_INIT_HISTORY` messages (and `has_more` when there are older
+ones, which `GET /api/chat/history` pages through), so the cost of an init
+follows the window, not the length of the conversation.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import Count, Q
 
 from apps.accounts.auth import Caller
+from apps.core.errors import NotFound
 
 from .actions.common import to_payload
 from .models import Chat, ChatMember, Message
@@ -28,16 +33,48 @@ def load_state(caller: Caller) -> dict:
     else:
         chats = Chat.objects.filter(org_id=caller.org_id, creator_id=caller.uid).exclude(state=Chat.ENDED)
     chats = list(chats.annotate(user_num=Count("members", filter=Q(members__left_at__isnull=True))))
-    messages = Message.objects.filter(chat__in=[c.pk for c in chats], seq__lte=version).order_by("seq")
-    if not caller.is_staff:
-        messages = messages.filter(visibility=Message.PUBLIC)
-    by_chat: dict[str, list] = {c.pk: [] for c in chats}
-    for message in messages:
-        by_chat[message.chat_id].append(to_payload(message))
-    state = {"chats": [chat_row(c, by_chat[c.pk]) for c in chats], "version": str(version)}
+    limit = settings.HORN_INIT_HISTORY
+    latest = recent_messages([c.pk for c in chats], version, public_only=not caller.is_staff, limit=limit)
+    rows = [chat_row(c, *latest[c.pk]) for c in chats]
+    state = {"chats": rows, "version": str(version)}
     if caller.is_staff:
         state["queue"] = waiting_chats(caller.org_id)
     return state
+
+
+def recent_messages(
+    chat_ids: list[str], upto: int, *, public_only: bool, limit: int
+) -> dict[str, tuple[list[dict], bool]]:
+    """The `limit` latest messages (seq <= upto) of each chat, oldest first, and whether older ones exist.
+
+    One UNION ALL branch per chat, each a backward range read of the
+    (chat, seq) index that stops after `limit + 1` rows: the extra row only
+    says that older messages exist.
+    """
+    found: dict[str, list[dict]] = {chat_id: [] for chat_id in chat_ids}
+    if not chat_ids:
+        return {}
+    table = Message._meta.db_table
+    visible = f" AND visibility = '{Message.PUBLIC}'" if public_only else ""
+    branch = (
+        f"SELECT * FROM (SELECT * FROM {table} WHERE chat_id = %s AND seq <= %s{visible}"
+        f" ORDER BY seq DESC LIMIT {int(limit) + 1}) AS w{{n}}"
+    )
+    sql = " UNION ALL ".join(branch.format(n=n) for n in range(len(chat_ids)))
+    params = [value for chat_id in chat_ids for value in (chat_id, upto)]
+    for message in sorted(Message.objects.raw(sql, params), key=lambda m: m.seq):
+        found[message.chat_id].append(to_payload(message))
+    # A chat with limit + 1 rows has older messages; the oldest row only said so.
+    return {chat_id: (msgs[-limit:], len(msgs) > limit) for chat_id, msgs in found.items()}
+
+
+def chat_history(caller: Caller, chat_id: str, before: int | None, limit: int) -> dict:
+    """Older messages of a chat the caller is or was in: the `limit` before `before`, oldest first."""
+    if not ChatMember.objects.filter(chat_id=chat_id, chat__org_id=caller.org_id, uid=caller.uid).exists():
+        raise NotFound("chat not found", field="chat")
+    upto = current_seq(caller.org_id) if before is None else before - 1
+    msgs, has_more = recent_messages([chat_id], upto, public_only=not caller.is_staff, limit=limit)[chat_id]
+    return {"chat": {"id": chat_id}, "msgs": msgs, "has_more": has_more}
 
 
 def waiting_chats(org_id: int) -> list[dict]:
@@ -49,8 +86,8 @@ def waiting_chats(org_id: int) -> list[dict]:
     ]
 
 
-def chat_row(chat: Chat, msgs: list[dict]) -> dict:
-    """A chat as seed 004's init returns it."""
+def chat_row(chat: Chat, msgs: list[dict], has_more: bool = False) -> dict:
+    """A chat as seed 004's init returns it (plus `has_more`: older messages exist)."""
     return {
         "id": chat.pk,
         "chat_id": chat.pk,
@@ -62,4 +99,5 @@ def chat_row(chat: Chat, msgs: list[dict]) -> dict:
         "created_at": chat.created_at.strftime(TIME_FORMAT),
         "ended_at": chat.ended_at.strftime(TIME_FORMAT) if chat.ended_at else "",
         "msgs": msgs,
+        "has_more": has_more,
     }

@@ -1,17 +1,19 @@
-"""POST /api/message and GET /api/state/init."""
+"""POST /api/message, GET /api/state/init and GET /api/chat/history."""
 
 from __future__ import annotations
+
+from django.conf import settings
 
 from apps.accounts.auth import authenticate
 from apps.core import ids
 from apps.core.db import db
-from apps.core.errors import BadId
+from apps.core.errors import BadId, InvalidValue
 from apps.core.http import api_view, json_body, ok, query
 from apps.realtime.pushers import pick_addr
 from apps.visitors.views import check_track_id
 
 from .actions import send_message
-from .selectors import load_state
+from .selectors import chat_history, load_state
 
 
 @api_view("POST")
@@ -32,3 +34,23 @@ async def state_init(request):
     caller = await authenticate(request, uid=uid)
     state = await db(load_state, caller)
     return ok(uid=caller.uid, addr=await pick_addr(request), track_id=track_id or "", state=state)
+
+
+HISTORY_MAX = 200
+
+
+@api_view("GET")
+async def history(request):
+    """GET /api/chat/history?chat=&before=&limit=: older messages, for scrolling back past state/init's window."""
+    chat_id = query(request, "chat", required=True)
+    if not ids.is_chat_id(chat_id):
+        raise BadId("chat is not a chat id", field="chat")
+    before = query(request, "before")
+    if before is not None and (not before.isdigit() or len(before) > 18):
+        raise BadId("before must be a version (a message's or state/init's)", field="before")
+    limit = query(request, "limit") or str(settings.HORN_INIT_HISTORY)
+    if not limit.isdigit() or not 1 <= int(limit) <= HISTORY_MAX:
+        raise InvalidValue(f"limit must be 1-{HISTORY_MAX}", field="limit")
+    caller = await authenticate(request)
+    page = await db(chat_history, caller, chat_id, int(before) if before else None, int(limit))
+    return ok(**page)

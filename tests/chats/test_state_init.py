@@ -105,3 +105,64 @@ def test_query_count_is_constant_as_history_grows(horn, world):
     for _ in range(3):
         join(horn, world.alice, request_chat(horn, track(horn, world.acme.pk)))
     assert queries() == small
+
+
+def test_init_holds_the_latest_messages_and_history_pages_back(horn, world, chat, settings):
+    settings.HORN_INIT_HISTORY = 5
+    visitor, chat_id = chat
+    for i in range(12):
+        ok(text(horn, visitor if i % 2 else world.alice, chat_id, f"m{i}"))
+    (row,) = ok(init(horn, visitor))["state"]["chats"]
+    assert [m["text"] for m in row["msgs"]] == ["m7", "m8", "m9", "m10", "m11"] and row["has_more"] is True
+
+    pages, before = [row["msgs"]], row["msgs"][0]["version"]
+    while True:
+        page = ok(history(horn, visitor, chat=chat_id, before=before, limit=5))
+        assert page["chat"] == {"id": chat_id} and len(page["msgs"]) <= 5
+        pages.insert(0, page["msgs"])
+        if not page["has_more"]:
+            break
+        before = page["msgs"][0]["version"]
+    everything = [m for p in pages for m in p]
+    assert [m["type"] for m in everything[:2]] == ["request_chat", "join_chat"]
+    assert [m["text"] for m in everything[2:]] == [f"m{i}" for i in range(12)]
+    assert [int(m["version"]) for m in everything] == sorted(int(m["version"]) for m in everything)
+    # Without `before`: the latest page; staff members read it too.
+    latest = ok(history(horn, world.alice, chat=chat_id, limit=3))
+    assert [m["text"] for m in latest["msgs"]] == ["m9", "m10", "m11"] and latest["has_more"] is True
+
+
+def test_a_short_chat_has_no_more(horn, world, chat):
+    visitor, _ = chat
+    (row,) = ok(init(horn, visitor))["state"]["chats"]
+    assert row["has_more"] is False and len(row["msgs"]) == 2
+
+
+def history(client, who, **params):
+    return client.get("/api/chat/history", params=params, headers=who.auth)
+
+
+@pytest.mark.parametrize(
+    "params, status, code, field",
+    [
+        ({"chat": ""}, 400, 1002, "chat"),
+        ({"chat": "nope"}, 400, 1007, "chat"),
+        ({"before": "x1"}, 400, 1007, "before"),
+        ({"limit": "0"}, 400, 1004, "limit"),
+        ({"limit": "201"}, 400, 1004, "limit"),
+        ({"limit": "-3"}, 400, 1004, "limit"),
+    ],
+)
+def test_history_refuses_bad_params(horn, world, chat, params, status, code, field):
+    visitor, chat_id = chat
+    error(history(horn, visitor, **{"chat": chat_id, **params}), status, code, field)
+
+
+def test_history_is_for_members_of_the_callers_org(horn, world, chat):
+    visitor, chat_id = chat
+    stranger = track(horn, world.acme.pk)
+    error(history(horn, stranger, chat=chat_id), 404, 3001, "chat")
+    error(history(horn, world.bob, chat=chat_id), 404, 3001, "chat")  # same org, not in the chat
+    error(history(horn, world.charlie, chat=chat_id), 404, 3001, "chat")  # another org
+    error(horn.get("/api/chat/history", params={"chat": chat_id}), 401, 2001)
+    error(horn.post("/api/chat/history", params={"chat": chat_id}, headers=visitor.auth), 405, 1008)
