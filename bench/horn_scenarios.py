@@ -108,12 +108,30 @@ from django.utils import timezone
 from apps.chats.models import Chat, ChatMember, Message, OrgSequence
 from apps.core import ids
 from apps.visitors.models import Visitor
-org_id, staff_id, chats = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-per_chat = 10
+org_id, staff_id, open_chat, visitor_id = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+ended_chats, open_msgs = int(sys.argv[5]), int(sys.argv[6])
 body = orjson.dumps({"text": "history"}).decode()
 now = connection.ops.adapt_datetimefield_value(timezone.now())
-for start in range(0, chats, 500):
-    k = min(500, chats - start)
+SQL = (
+    "INSERT INTO chats_message (mid, org_id, seq, chat_id, type, sender_id, sender_role, sender_name,"
+    " body, visibility, to_staff, client_msg_id, client_msg_hash, created_at)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+
+
+def insert(seq, chat_id, visitor, n):
+    rows = []
+    for j in range(n):
+        seq.seq += 1
+        who = (visitor, "user") if j % 2 == 0 else (staff_id, "staff")
+        rows.append((ids.new_mid(), org_id, seq.seq, chat_id, "text", *who, "", body, "public", False, None, "", now))
+    with connection.cursor() as cur:
+        cur.executemany(SQL, rows)
+
+
+# Ended chats of 10 messages each: the org's stored history.
+for start in range(0, ended_chats, 500):
+    k = min(500, ended_chats - start)
     with transaction.atomic():
         seq = OrgSequence.objects.select_for_update().get(org_id=org_id)
         vs = [Visitor(vid=ids.new_visitor_id(), org_id=org_id) for _ in range(k)]
@@ -124,22 +142,17 @@ for start in range(0, chats, 500):
             [ChatMember(chat=c, uid=c.creator_id, role="user", left_at=timezone.now()) for c in cs]
             + [ChatMember(chat=c, uid=staff_id, role="staff", left_at=timezone.now()) for c in cs]
         )
-        rows = []
         for c in cs:
-            for j in range(per_chat):
-                seq.seq += 1
-                who = (c.creator_id, "user") if j % 2 == 0 else (staff_id, "staff")
-                row = (ids.new_mid(), org_id, seq.seq, c.pk, "text", *who, "", body, "public", False, None, "", now)
-                rows.append(row)
-        with connection.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO chats_message (mid, org_id, seq, chat_id, type, sender_id, sender_role, sender_name,"
-                " body, visibility, to_staff, client_msg_id, client_msg_hash, created_at)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                rows,
-            )
+            insert(seq, c.pk, c.creator_id, 10)
         seq.save()
-print(Message.objects.filter(org_id=org_id).count(), Chat.objects.filter(org_id=org_id).count())
+# The open chat's own conversation gets longer too.
+for start in range(0, open_msgs, 5000):
+    with transaction.atomic():
+        seq = OrgSequence.objects.select_for_update().get(org_id=org_id)
+        insert(seq, open_chat, visitor_id, min(5000, open_msgs - start))
+        seq.save()
+print(Message.objects.filter(org_id=org_id).count(), Chat.objects.filter(org_id=org_id).count(),
+      Message.objects.filter(chat_id=open_chat).count())
 """
 
 
@@ -163,36 +176,49 @@ async def timed(http: RawHttp, method: str, path: str, body: bytes, headers: dic
 
 
 async def growth(horn: Horn, cfg: dict) -> dict:
-    """state/init and send latency, and state/init's SQL statements, as the org's history grows."""
-    room = (await horn.make_rooms(1, random.Random(3), members_per_room=(2, 2)))[0]
-    visitor, staff = room.members
-    staff_id = staff.conn  # a staff member's connection key is their sid
+    """state/init, send latency and state/init's SQL statements as history grows 10x and 100x.
+
+    A staff member of their own (in no other chat) and a visitor share one open
+    chat whose conversation grows with the org's stored history of ended chats.
+    """
     http = RawHttp("127.0.0.1", horn.port)
-    post = dumps({"type": "text", "chat": {"id": room.id}, "text": "growing"})
-    steps, stored = [], 0
-    for chats in cfg["growth_chats"]:
-        add = chats - stored
-        argv = f"import sys; sys.argv = ['grow', '{horn.oid}', '{staff_id}', '{add}']\n"
-        out = horn.manage("shell", "-v0", "-c", argv + GROW_SCRIPT)
-        stored = chats
-        messages, total_chats = map(int, out.split()[-2:])
-        init_path = f"/api/state/init?uid={staff_id}"
-        await timed(http, "GET", init_path, b"", staff.send_auth, 5)  # warm
-        init_ms = await timed(http, "GET", init_path, b"", staff.send_auth, cfg["growth_samples"])
-        send_ms = await timed(http, "POST", "/api/message", post, staff.send_auth, cfg["growth_samples"])
-        # Statements per state/init: the smallest difference over a few quiet calls (background
-        # checks run once a second per process and may land in some).
+    v = await horn.visitor(http)
+    vauth = {"X-Horn-Token": v["token"]}
+    status, body = await http.request("POST", "/api/message", dumps({"type": "request_chat"}), vauth)
+    chat_id = json.loads(body)["chat"]["id"]
+    staff = horn.growth_staff
+    sauth = {"Authorization": f"Token {staff['token']}"}
+    join = dumps({"type": "join_chat", "chat": {"id": chat_id}})
+    status, body = await http.request("POST", "/api/message", join, sauth)
+    assert status == 200, body
+    post = dumps({"type": "text", "chat": {"id": chat_id}, "text": "growing"})
+    steps, chats_done, msgs_done = [], 0, 0
+    for chats, open_msgs in zip(cfg["growth_chats"], cfg["growth_open"], strict=True):
+        args = [str(horn.oid), staff["sid"], chat_id, v["uid"], str(chats - chats_done), str(open_msgs - msgs_done)]
+        out = horn.manage("shell", "-v0", "-c", f"import sys; sys.argv = ['grow', *{args!r}]\n" + GROW_SCRIPT)
+        chats_done, msgs_done = chats, open_msgs
+        messages, total_chats, in_chat = map(int, out.split()[-3:])
+        staff_init = f"/api/state/init?uid={staff['sid']}"
+        visitor_init = f"/api/state/init?uid={v['uid']}"
+        await timed(http, "GET", staff_init, b"", sauth, 5)  # warm
+        staff_ms = await timed(http, "GET", staff_init, b"", sauth, cfg["growth_samples"])
+        visitor_ms = await timed(http, "GET", visitor_init, b"", vauth, cfg["growth_samples"])
+        send_ms = await timed(http, "POST", "/api/message", post, sauth, cfg["growth_samples"])
+        # Statements per state/init: the smallest difference over a few calls (each process's
+        # once-a-second background check may land in some).
         counts = []
         for _ in range(5):
             before = questions()
-            await http.request("GET", init_path, b"", staff.send_auth)
+            await http.request("GET", staff_init, b"", sauth)
             counts.append(questions() - before - 1)  # minus the SHOW itself
         steps.append(
             {
-                "chats": total_chats,
                 "messages": messages,
-                "state_init_p50": percentiles(init_ms)["p50"],
-                "state_init_p99": percentiles(init_ms)["p99"],
+                "chats": total_chats,
+                "chat_messages": in_chat,
+                "staff_init_p50": percentiles(staff_ms)["p50"],
+                "staff_init_p99": percentiles(staff_ms)["p99"],
+                "visitor_init_p50": percentiles(visitor_ms)["p50"],
                 "state_init_sql": min(counts),
                 "send_p50": percentiles(send_ms)["p50"],
             }

@@ -37,7 +37,8 @@ FULL = {
     "http_seconds": 6,
     "pollers": 200,
     "poll_rate": 200,
-    "growth_chats": [100, 1000, 10_000],  # 10 messages each: 1k, 10k, 100k stored messages
+    "growth_chats": [100, 1000, 10_000],  # ended chats of 10 messages: 1k, 10k, 100k stored messages
+    "growth_open": [100, 1000, 10_000],  # messages in the open chat measured
     "growth_samples": 50,
     "robust_rooms": 50,
     "robust_rate": 200,
@@ -57,6 +58,7 @@ SMOKE = {
     "pollers": 10,
     "poll_rate": 20,
     "growth_chats": [10, 100],
+    "growth_open": [10, 100],
     "growth_samples": 5,
     "robust_rooms": 5,
     "robust_rate": 20,
@@ -201,16 +203,15 @@ async def connections(system: System, cfg: dict, urls) -> dict:
     }
 
 
-def wrk(url: str, seconds: int, headers: dict | None = None, post: str | None = None) -> dict:
+def wrk(url: str, seconds: int, headers: dict | None = None, lua: str | None = None) -> dict:
     if shutil.which("wrk") is None:
         return {"error": "wrk not installed (apt-get install wrk)"}
     cmd = ["wrk", "-t1", "-c50", f"-d{seconds}s", "--latency", url]
     for k, v in (headers or {}).items():
         cmd[1:1] = ["-H", f"{k}: {v}"]
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
-        if post is not None:
-            script.write(f'wrk.method = "POST"\nwrk.body = {json.dumps(post)}\n')
-            script.write('wrk.headers["Content-Type"] = "application/json"\n')
+        if lua is not None:
+            script.write(lua)
             script.flush()
             cmd[1:1] = ["-s", script.name]
         out = subprocess.run(cmd, capture_output=True, text=True).stdout
@@ -236,6 +237,31 @@ async def horn_urls(horn: Horn, visitors: int = 50):
         v = vs[i % len(vs)]
         i += 1
         yield horn.ws_url(v["uid"], v["token"])
+
+
+async def page_views(horn: Horn, visitors: int = 200) -> str:
+    """A wrk script: page views (POST /api/user/track) by `visitors` returning visitors in turn."""
+    from .loadgen import RawHttp
+
+    http = RawHttp("127.0.0.1", horn.port)
+    vs = [await horn.visitor(http) for _ in range(visitors)]
+    await http.close()
+
+    def lua_row(v: dict) -> str:
+        body = json.dumps({"cid": horn.oid, "uid": v["uid"], "url": "https://bench.test/pricing"})
+        return "  {" + json.dumps(v["token"]) + ", " + json.dumps(body) + "}"  # JSON strings are Lua strings
+
+    rows = ",\n".join(lua_row(v) for v in vs)
+    return f"""local visitors = {{
+{rows}
+}}
+local i = 0
+request = function()
+  i = i + 1
+  local v = visitors[(i % #visitors) + 1]
+  return wrk.format("POST", nil, {{["Content-Type"] = "application/json", ["X-Horn-Token"] = v[1]}}, v[2])
+end
+"""
 
 
 def room_urls(system: System):
@@ -266,10 +292,7 @@ async def run_system(system: System, cfg: dict, only: set[str]) -> dict:
             out["ping"] = wrk(
                 f"{system.base}/api/ping?uid={v['uid']}", cfg["http_seconds"], {"X-Horn-Token": v["token"]}
             )
-            track = {"cid": system.oid, "uid": v["uid"], "url": "https://bench.test/pricing", "title": "Pricing"}
-            out["track"] = wrk(
-                f"{system.base}/api/user/track", cfg["http_seconds"], {"X-Horn-Token": v["token"]}, json.dumps(track)
-            )
+            out["track"] = wrk(f"{system.base}/api/user/track", cfg["http_seconds"], lua=await page_views(system))
             print("  http", json.dumps({"ping": out["ping"], "track": out["track"]}), flush=True)
         else:
             out["ping"] = wrk(f"{system.base}/ping", cfg["http_seconds"])
@@ -354,8 +377,9 @@ def table(results: dict) -> str:
     only("long-poll event→answer p50", lp["p50"], "ms")
     only("long-poll event→answer p99", lp["p99"], "ms")
     for step in h["growth"]["steps"]:
-        size = f"{step['messages']:,} msgs / {step['chats']:,} chats"
-        only(f"state/init p50 at {size}", step["state_init_p50"], "ms")
+        size = f"{step['messages']:,} msgs, {step['chats']:,} chats, {step['chat_messages']:,} in the chat"
+        both = f"{step['staff_init_p50']} / {step['visitor_init_p50']}"
+        only(f"state/init p50, staff / visitor, at {size}", both, "ms")
         only(f"state/init SQL statements at {size}", step["state_init_sql"])
         only(f"send p50 at {size}", step["send_p50"], "ms")
     rb = h["robustness"]

@@ -205,6 +205,7 @@ class Horn(System):
         demo = json.loads(self.manage("horn_demo", "--json", "--org", "Bench"))
         extra = json.loads(self.manage("shell", "-v0", "-c", STAFF_SCRIPT).strip().splitlines()[-1])
         self.oid = demo["oid"]
+        self.growth_staff = extra.pop()  # in no chat but the growth scenario's
         self.staff = [{"sid": s["sid"], "token": s["token"]} for s in demo["staff"]] + extra
 
     def ws_url(self, uid: str, token: str) -> str:
@@ -275,7 +276,7 @@ from apps.accounts.actions import create_staff
 from apps.accounts.models import Organisation
 org = Organisation.objects.get(name="Bench")
 out = []
-for i in range(4):
+for i in range(5):
     s = create_staff(org=org, username=f"bench-{i}", password="bench-password-1", name=f"Bench {i}")
     out.append({"sid": s.sid, "token": s.user.auth_token.key})
 print(json.dumps(out))
