@@ -44,7 +44,10 @@ async def handler(ws):
 
 
 async def main(port: int) -> None:
-    async with serve(handler, "127.0.0.1", port, process_request=http, max_queue=None, ping_interval=None):
+    # No compression: the limit is the least a Python websocket can cost (Horn runs without it too).
+    async with serve(
+        handler, "127.0.0.1", port, process_request=http, max_queue=None, ping_interval=None, compression=None
+    ):
         await asyncio.get_running_loop().create_future()
 
 
