@@ -24,7 +24,7 @@ $(VENV)/.installed: requirements.txt
 run: install
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py horn_demo
-	$(BIN)/uvicorn horn.asgi:application --host $(HOST) --port $(PORT) --loop uvloop --http httptools --log-level warning
+	$(BIN)/python -m horn.serve --host $(HOST) --port $(PORT) --workers 1
 
 test: install
 	$(BIN)/ruff check .

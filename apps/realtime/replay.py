@@ -23,16 +23,21 @@ class CursorGone(Exception):
     """The cursor cannot be served (too far behind, or ahead of this server's log)."""
 
 
-def missed(caller: Caller, cursor: int) -> tuple[list[tuple[int, dict]], int]:
-    """(seq, payload) of the caller's events after `cursor`, and the cursor they bring it to.
+def missed(caller: Caller, cursor: int, upto: int) -> tuple[list[tuple[int, dict]], int]:
+    """(seq, payload) of the caller's events in (cursor, upto], and the cursor they bring it to.
 
+    `upto` is the last event the process's hub has dispatched: everything
+    after it reaches the subscriber live. A cursor past it is one another,
+    faster process handed out; it is fine unless it is past the log itself.
     Past HORN_REPLAY_LIMIT missed events the client is told to re-init: a fresh
     state/init is cheaper for both sides than a replay that long.
     """
     limit = settings.HORN_REPLAY_LIMIT
-    upto = current_seq(caller.org_id)
-    if cursor > upto:
-        raise CursorGone(f"cursor {cursor} is ahead of the log ({upto})")
+    if cursor >= upto:
+        last = current_seq(caller.org_id)
+        if cursor > last:
+            raise CursorGone(f"cursor {cursor} is ahead of the log ({last})")
+        return [], cursor
     rows = Message.objects.filter(org_id=caller.org_id, seq__gt=cursor, seq__lte=upto)
     if caller.is_staff:
         chat_ids = list(

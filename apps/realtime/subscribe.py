@@ -37,7 +37,7 @@ async def subscribe(caller: Caller, cursor: int | None, on_overflow=None) -> Sub
         if cursor is None:
             sub.start_from(feed.next_seq - 1, [])  # live events from now
         else:
-            replayed, upto = await db(missed, caller, cursor)
+            replayed, upto = await db(missed, caller, cursor, feed.next_seq - 1)
             sub.start_from(upto, replayed)
     except CursorGone as exc:
         hub.detach(sub)

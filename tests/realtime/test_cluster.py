@@ -55,6 +55,18 @@ def init(url: str, who) -> dict:
     return ok(r)["state"]
 
 
+def full_state(url: str, who) -> dict:
+    """state/init with every chat's whole history (older pages from /api/chat/history)."""
+    state = init(url, who)
+    for chat in state["chats"]:
+        more = chat["has_more"]
+        while more:
+            params = {"chat": chat["id"], "before": chat["msgs"][0]["version"], "limit": 200}
+            page = ok(httpx.get(url + "/api/chat/history", params=params, headers=who.auth, timeout=20))
+            chat["msgs"][:0], more = page["msgs"], page["has_more"]
+    return state
+
+
 class Sender(threading.Thread):
     """Posts numbered texts to random nodes; remembers what was acknowledged with code 0."""
 
@@ -139,7 +151,7 @@ def verify(receivers, senders, nodes, scene_people):
     acked = {mid for s in senders for mid in s.acked}
     alive = [n for n in nodes if n.proc.poll() is None]
     for rec in receivers:
-        check_receiver(rec, init(alive[0].url, rec.who), acked)
+        check_receiver(rec, full_state(alive[0].url, rec.who), acked)
     stored = set(Message.objects.filter(type="text").values_list("mid", flat=True))
     assert acked <= stored  # code 0 means stored
     return acked
