@@ -20,16 +20,15 @@ import django  # noqa: E402
 
 django.setup(set_prefix=False)
 
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.routing import ProtocolTypeRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 from django.core.handlers.asgi import ASGIHandler  # noqa: E402
 from django.core.handlers.exception import convert_exception_to_response  # noqa: E402
-from django.urls import path  # noqa: E402
 
 from apps.core.errors import PayloadTooLarge  # noqa: E402
 from apps.core.http import json_response  # noqa: E402
-from apps.realtime.consumers import PushConsumer  # noqa: E402
+from apps.realtime.consumers import push_socket  # noqa: E402
 from apps.realtime.hub import hub  # noqa: E402
 
 API_PREFIXES = ("/api/", "/pull", "/monitor/")
@@ -115,5 +114,12 @@ async def lifespan(scope, receive, send):
             return
 
 
-websocket = URLRouter([path("ws", PushConsumer.as_asgi())])
+async def websocket(scope, receive, send):
+    if scope["path"] == "/ws":
+        await push_socket(scope, receive, send)
+        return
+    await receive()  # websocket.connect
+    await send({"type": "websocket.close", "code": 4404})
+
+
 application = ProtocolTypeRouter({"http": http, "websocket": websocket, "lifespan": lifespan})

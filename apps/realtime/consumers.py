@@ -13,7 +13,6 @@ import logging
 import time
 
 import orjson
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.http import QueryDict, parse_cookie
 from django.utils.datastructures import CaseInsensitiveMapping
@@ -97,41 +96,59 @@ async def authenticate_push(request) -> tuple[Caller, int | None]:
     return caller, cursor
 
 
-class PushConsumer(AsyncWebsocketConsumer):
-    # No channel-layer channel per connection: the process's hub receives for all of them.
-    channel_layer_alias = "horn.none"
+class PushSocket:
+    """One /ws connection, as a plain ASGI application.
 
-    sub = None
-    writer: asyncio.Task | None = None
-    closing = False
+    Not a Channels consumer: the hub delivers to it directly, so it needs no
+    channel, and a consumer's dispatch loop costs a task and several futures
+    per connection (about 5 KB of the ~30 KB an idle connection takes). Two
+    tasks per connection: this one reads client frames, `_write` sends what
+    the hub queued.
+    """
 
-    async def __call__(self, scope, receive, send):
-        # However the consumer ends (a handler raising included), its subscription ends with it.
+    __slots__ = ("scope", "_receive", "_send", "caller", "sub", "writer", "closing", "bucket")
+
+    def __init__(self, scope, receive, send):
+        self.scope, self._receive, self._send = scope, receive, send
+        self.caller: Caller | None = None
+        self.sub = None
+        self.writer: asyncio.Task | None = None
+        self.closing = False
+        self.bucket: TokenBucket | None = None
+
+    async def run(self) -> None:
+        if (await self._receive())["type"] != "websocket.connect":
+            return
+        # However the connection ends (a handler raising included), its subscription ends with it.
         try:
-            await super().__call__(scope, receive, send)
+            if await self._connect():
+                while not self.closing:
+                    message = await self._receive()
+                    if message["type"] == "websocket.disconnect":
+                        break
+                    if message["type"] == "websocket.receive":
+                        await self._on_frame(message.get("text") or message.get("bytes") or "")
         finally:
             await self._release()
 
-    async def connect(self):
-        await self.accept()
+    async def _connect(self) -> bool:
+        await self._send({"type": "websocket.accept"})
         try:
             self.caller, cursor = await authenticate_push(ScopeRequest(self.scope))
             self.sub = await subscribe(self.caller, cursor, on_overflow=self._too_slow)
         except HornError as exc:
             await self._refuse(exc.body(), close_code_for(exc))
-            return
+            return False
         except Exception:  # DB or Redis failed mid-handshake: say so, the client retries
             log.exception("websocket handshake failed")
             await self._refuse(ServiceUnavailable().body(), CLOSE_UNAVAILABLE)
-            return
+            return False
         self.bucket = TokenBucket(settings.HORN_WS_RATE, settings.HORN_WS_BURST)
         self.writer = asyncio.create_task(self._write())
         await pushers.connected(self.caller)
+        return True
 
-    async def disconnect(self, code):
-        await self._release()
-
-    async def _release(self):
+    async def _release(self) -> None:
         if self.writer is not None:
             self.writer.cancel()
         sub, self.sub = self.sub, None
@@ -139,38 +156,38 @@ class PushConsumer(AsyncWebsocketConsumer):
             hub.detach(sub)
             await pushers.disconnected(self.caller)
 
-    async def _write(self):
+    async def _send_text(self, text: str) -> None:
+        await self._send({"type": "websocket.send", "text": text})
+
+    async def _write(self) -> None:
         sub = self.sub
         try:
             while True:
                 await sub.wakeup.wait()
                 for frame in sub.take():
-                    await self.send(text_data=frame.decode())
+                    await self._send_text(frame.decode())
         except asyncio.CancelledError:
             raise
-        except Exception:  # the client is gone; disconnect() cleans up
+        except Exception:  # the client is gone; the reading side cleans up
             return
 
-    def _too_slow(self):
+    def _too_slow(self) -> None:
         asyncio.create_task(
             self._refuse({"code": 4011, "msg": "receiver too far behind; reconnect with your version"}, CLOSE_TOO_SLOW)
         )
 
-    async def _refuse(self, body: dict, code: int):
+    async def _refuse(self, body: dict, code: int) -> None:
         if self.closing:
             return
         self.closing = True  # frames already queued behind this one are ignored
         if self.writer is not None:
             self.writer.cancel()
         try:
-            await self.send(text_data=orjson.dumps(body).decode())
+            await self._send_text(orjson.dumps(body).decode())
         finally:
-            await self.close(code=code)
+            await self._send({"type": "websocket.close", "code": code})
 
-    async def receive(self, text_data=None, bytes_data=None):
-        if self.closing:
-            return
-        raw = text_data if text_data is not None else bytes_data
+    async def _on_frame(self, raw: str | bytes) -> None:
         if len(raw) > settings.HORN_WS_MAX_FRAME:
             await self._refuse({"code": 1009, "msg": f"frame over {settings.HORN_WS_MAX_FRAME} bytes"}, CLOSE_TOO_LARGE)
             return
@@ -193,7 +210,7 @@ class PushConsumer(AsyncWebsocketConsumer):
             reply = {"code": 5000, "msg": "internal error", "field": None}
         if ref is not None:
             reply["ref"] = ref
-        await self.send(text_data=orjson.dumps(reply).decode())
+        await self._send_text(orjson.dumps(reply).decode())
 
     async def _handle(self, data: dict) -> dict:
         if data.get("type") == "ping":
@@ -201,3 +218,8 @@ class PushConsumer(AsyncWebsocketConsumer):
             return {"code": 0, "msg": "pong", "interval": settings.HORN_HEARTBEAT_INTERVAL}
         sent = await send_message(self.caller, data)
         return {"code": 0, "msg": "ok", "mid": sent.message.mid, "chat": {"id": sent.message.chat_id}}
+
+
+async def push_socket(scope, receive, send) -> None:
+    """The ASGI application of /ws."""
+    await PushSocket(scope, receive, send).run()

@@ -260,3 +260,12 @@ def test_console_staff_connect_with_their_session_from_horns_origin(horn, world,
         assert [e["mid"] for e in events(frames(ws))] == [mid]
     with connect(url, additional_headers={"Cookie": cookie, "Origin": "https://evil.test"}) as ws:
         assert closed_with(ws)[0] == 4403
+
+
+def test_websockets_elsewhere_than_ws_are_refused(horn, world, server):
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    with pytest.raises(InvalidStatus) as refused:
+        connect(server.replace("http://", "ws://") + "/chat", open_timeout=10)
+    assert refused.value.response.status_code == 403
