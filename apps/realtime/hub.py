@@ -242,6 +242,13 @@ class Hub:
         except Exception:  # Redis down: serve from the DB checks until it is back
             log.warning("cannot join %s; delivering from the DB until the layer is back", org_group(feed.org_id))
 
+    def deliver_local(self, events: list[Event]) -> None:
+        """Events this process committed: ordered in with the rest, ahead of their published copy."""
+        for event in events:
+            feed = self.feeds.get(event.org_id)
+            if feed is not None:
+                feed.on_event(event)
+
     def detach(self, sub: Subscriber) -> None:
         feed = self.feeds.get(sub.caller.org_id)
         if feed is not None:

@@ -41,6 +41,11 @@ def stats_key(second: int) -> str:
 async def publish(events: list[Event]) -> None:
     if not events:
         return
+    from .hub import hub  # (hub -> replay -> chats -> here: imported on use)
+
+    # This process's own connections need not wait for the round trip through
+    # Redis; the copy that comes back is dropped as a duplicate by sequence.
+    hub.deliver_local(events)
     layer = get_channel_layer()
     by_org: dict[int, list[Event]] = {}
     for event in events:
