@@ -140,9 +140,13 @@ class OrgFeed:
 
     async def _fill_gap(self) -> None:
         try:
-            await asyncio.sleep(FILL_DELAY)
             while self.pending:
-                await self.fill_to(min(self.pending) - 1)
+                stuck_at = self.next_seq
+                await asyncio.sleep(FILL_DELAY)
+                # Only a gap that stayed open the whole delay is read from the DB; under
+                # load there is nearly always *some* fresh gap, closed a moment later.
+                if self.pending and self.next_seq == stuck_at:
+                    await self.fill_to(min(self.pending) - 1)
         except Exception:
             log.exception("gap fill for org %d failed; the periodic check retries", self.org_id)
         finally:
