@@ -58,7 +58,7 @@ async def state_version(http: RawHttp, uid: str, headers: dict) -> str:
 
 
 async def long_poll(horn: Horn, cfg: dict) -> dict:
-    """`pollers` visitors wait on /pull; staff post to them at `poll_rate`/s; event -> answer latency."""
+    """`pollers` visitors wait on /pull; staff post to them at each of `poll_rates`; event -> answer latency."""
     rooms = await horn.make_rooms(cfg["pollers"], random.Random(2), members_per_room=(2, 2))
     http = RawHttp("127.0.0.1", horn.port)
     pollers = []
@@ -70,33 +70,38 @@ async def long_poll(horn: Horn, cfg: dict) -> dict:
     await http.close()
     tasks = [asyncio.create_task(p.run()) for p in pollers]
     await asyncio.sleep(1)  # every poller is waiting
-    n = int(cfg["poll_rate"] * cfg["duration"])
-    t0 = time.monotonic()
-    sends = []
-    for i in range(n):
-        delay = t0 + i / cfg["poll_rate"] - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        room = rooms[i % len(rooms)]
-        sends.append(asyncio.create_task(horn.send(room, room.members[1], None, stamp_text(i))))
-    accepted = sum(1 for ok in await asyncio.gather(*sends, return_exceptions=True) if ok is True)
-    deadline = time.monotonic() + 10
-    while sum(p.count for p in pollers) < n and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
+    by_rate = []
+    for rate in cfg["poll_rates"]:
+        for p in pollers:
+            p.count, p.latencies, p.errors = 0, [], 0
+        n = int(rate * cfg["duration"])
+        t0 = time.monotonic()
+        sends = []
+        for i in range(n):
+            delay = t0 + i / rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            room = rooms[i % len(rooms)]
+            sends.append(asyncio.create_task(horn.send(room, room.members[1], None, stamp_text(i))))
+        accepted = sum(1 for ok in await asyncio.gather(*sends, return_exceptions=True) if ok is True)
+        deadline = time.monotonic() + 10
+        while sum(p.count for p in pollers) < n and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        by_rate.append(
+            {
+                "rate": rate,
+                "sent": n,
+                "accepted": accepted,
+                "delivered_ratio": round(sum(p.count for p in pollers) / n, 5) if n else None,
+                "errors": sum(p.errors for p in pollers),
+                **percentiles([x for p in pollers for x in p.latencies]),
+            }
+        )
     for t in tasks:
         t.cancel()
     for p in pollers:
         await p.http.close()
-    delivered = sum(p.count for p in pollers)
-    return {
-        "pollers": len(pollers),
-        "rate": cfg["poll_rate"],
-        "sent": n,
-        "accepted": accepted,
-        "delivered_ratio": round(delivered / n, 5) if n else None,
-        "errors": sum(p.errors for p in pollers),
-        **percentiles([x for p in pollers for x in p.latencies]),
-    }
+    return {"pollers": len(pollers), "by_rate": by_rate}
 
 
 # --- growth ---------------------------------------------------------------------------
