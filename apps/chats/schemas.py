@@ -121,7 +121,25 @@ class JoinChatIn(MessageIn):
     event = JoinEvent(required=False)
 
 
+class ChatEventIn(MessageIn):
+    """A lifecycle event about `chat` with no event fields of its own (leave_chat)."""
+
+    event = JoinEvent(required=False)
+
+
+class EndEvent(StrictSerializer):
+    chat = ChatRef(required=False)
+    reason = StrictCharField(max_length=500, required=False, allow_blank=True)
+
+
+class EndChatIn(MessageIn):
+    event = EndEvent(required=False)
+
+
 SCHEMAS = {
+    "note": TextIn,
+    "leave_chat": ChatEventIn,
+    "end_chat": EndChatIn,
     "text": TextIn,
     "file": FileIn,
     "image": ImageIn,

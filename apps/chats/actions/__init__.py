@@ -19,6 +19,7 @@ from . import groupcommit
 from .common import Sent, payload_hash
 from .content import Post, post_content
 from .join import join_chat
+from .lifecycle import end_chat, leave_chat
 from .request import request_chat
 
 ANYONE = frozenset({USER, STAFF})
@@ -26,6 +27,9 @@ ACTIONS = {
     "text": (post_content, ANYONE),
     "file": (post_content, ANYONE),
     "image": (post_content, ANYONE),
+    "note": (post_content, frozenset({STAFF})),
+    "leave_chat": (leave_chat, frozenset({STAFF})),
+    "end_chat": (end_chat, ANYONE),
     "request_chat": (request_chat, frozenset({USER})),
     "join_chat": (join_chat, frozenset({STAFF})),
 }

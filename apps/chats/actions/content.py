@@ -1,4 +1,4 @@
-"""text / file / image: members post content into open chats, many posts per transaction.
+"""text / file / image / note: members post content into open chats, many posts per transaction.
 
 Every event of an organisation holds the org's sequence row from the moment it
 takes its number until commit (see `apps.chats.sequence`), so the time one
@@ -25,7 +25,8 @@ from ..models import Chat, ChatMember, Message
 from ..sequence import take_seq
 from .common import Sent, find_replay, to_payload
 
-CONTENT_FIELDS = {"text": "text", "file": "file", "image": "image"}
+CONTENT_FIELDS = {"text": "text", "file": "file", "image": "image", "note": "text"}
+INTERNAL = {"note"}  # staff and bots only: never pushed, replayed or shown to a visitor
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +105,7 @@ def post_contents(org_id: int, posts: list[Post]) -> list[Sent | HornError]:
                 sender_role=post.caller.role,
                 sender_name=post.caller.name,
                 body={CONTENT_FIELDS[post.data["type"]]: post.data[CONTENT_FIELDS[post.data["type"]]]},
+                visibility=Message.INTERNAL if post.data["type"] in INTERNAL else Message.PUBLIC,
                 client_msg_id=post.key,
                 client_msg_hash=post.digest if post.key else "",
                 created_at=now,
@@ -112,7 +114,8 @@ def post_contents(org_id: int, posts: list[Post]) -> list[Sent | HornError]:
         ]
         _insert(messages)
         for (i, post), message in zip(fresh, messages, strict=True):
-            event = Event(org_id, message.seq, to_payload(message), chats[post.chat_id][1])
+            internal = message.visibility == Message.INTERNAL
+            event = Event(org_id, message.seq, to_payload(message), chats[post.chat_id][1], internal=internal)
             outcomes[i] = Sent(message, [event])
     return outcomes
 

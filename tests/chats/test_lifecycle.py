@@ -1,0 +1,130 @@
+"""Lifecycle types over the real API: leave_chat, end_chat (hang-up / end_session), note."""
+
+from apps.chats.models import Chat, ChatMember, Message
+from tests.helpers import error, join, ok, request_chat, send, snapshot, text, track
+from tests.realtime.wsclient import events, frames, open_ws
+
+
+def init(client, who):
+    return ok(client.get("/api/state/init", params={"uid": who.uid}, headers=who.auth))["state"]
+
+
+def leave(client, who, chat_id):
+    return send(client, who, {"type": "leave_chat", "chat": {"id": chat_id}})
+
+
+def end(client, who, chat_id, **event):
+    return send(client, who, {"type": "end_chat", "chat": {"id": chat_id}, **({"event": event} if event else {})})
+
+
+def test_staff_leave_and_join_again(horn, world, server, chat):
+    visitor, chat_id = chat
+    join(horn, world.bob, chat_id)
+    with open_ws(server, visitor) as v_ws, open_ws(server, world.alice) as a_ws, open_ws(server, world.bob) as b_ws:
+        ok(leave(horn, world.alice, chat_id))
+        for ws in (v_ws, a_ws, b_ws):  # the one who left is told too
+            (got,) = events(frames(ws))
+            assert (got["type"], got["from"]["id"], got["chat"]["id"]) == ("leave_chat", world.alice.sid, chat_id)
+    row = Chat.objects.get(pk=chat_id)
+    assert row.owner_id == world.bob.sid and row.state == "active"  # ownership passes to who is still in
+    assert init(horn, world.alice)["chats"] == [] and [c["id"] for c in init(horn, world.bob)["chats"]] == [chat_id]
+    error(text(horn, world.alice, chat_id, "still here?"), 403, 4002, "chat.id")
+
+    join(horn, world.alice, chat_id)
+    ok(text(horn, world.alice, chat_id, "back"))
+    assert [c["id"] for c in init(horn, world.alice)["chats"]] == [chat_id]
+
+
+def test_the_last_staff_leaving_leaves_no_owner_and_another_may_take_it(horn, world, chat):
+    visitor, chat_id = chat
+    ok(leave(horn, world.alice, chat_id))
+    assert Chat.objects.get(pk=chat_id).owner_id is None
+    join(horn, world.bob, chat_id)
+    assert Chat.objects.get(pk=chat_id).owner_id == world.bob.sid
+    ok(text(horn, visitor, chat_id, "hello Bob"))
+
+
+def test_leave_is_refused_to_non_members_visitors_and_other_orgs(horn, world, chat):
+    visitor, chat_id = chat
+    before = snapshot()
+    error(leave(horn, world.bob, chat_id), 403, 4002, "chat.id")
+    error(leave(horn, visitor, chat_id), 403, 2004, "type")
+    error(leave(horn, world.charlie, chat_id), 404, 3001, "chat.id")
+    error(send(horn, world.alice, {"type": "leave_chat"}), 400, 1002, "chat")
+    assert snapshot() == before
+
+
+def test_a_visitor_hangs_up_and_every_member_is_told(horn, world, server, chat):
+    visitor, chat_id = chat
+    with open_ws(server, visitor) as v_ws, open_ws(server, world.alice) as a_ws:
+        ok(end(horn, visitor, chat_id, reason="got my answer"))
+        for ws in (v_ws, a_ws):
+            (got,) = events(frames(ws))
+            assert (got["type"], got["event"]) == ("end_chat", {"chat": {"id": chat_id}, "reason": "got my answer"})
+    row = Chat.objects.get(pk=chat_id)
+    assert row.state == "ended" and row.ended_at is not None
+    assert init(horn, visitor)["chats"] == [] and init(horn, world.alice)["chats"] == []
+
+    # Nothing more goes in; the visitor's next request opens a new chat.
+    before = snapshot()
+    error(text(horn, visitor, chat_id, "one more thing"), 409, 4001, "chat.id")
+    error(text(horn, world.alice, chat_id, "wait"), 409, 4001, "chat.id")
+    error(end(horn, world.alice, chat_id), 409, 4001, "chat.id")
+    error(send(horn, world.bob, {"type": "join_chat", "chat": {"id": chat_id}}), 409, 4001)
+    assert snapshot() == before
+    assert request_chat(horn, visitor) != chat_id
+
+
+def test_staff_end_the_session_with_a_reason_the_visitor_sees(horn, world, server, chat):
+    visitor, chat_id = chat
+    with open_ws(server, visitor) as v_ws:
+        ok(end(horn, world.alice, chat_id, reason="Closing: no reply for 10 minutes"))
+        (got,) = events(frames(v_ws))
+    assert got["from"]["role"] == "staff" and got["event"]["reason"] == "Closing: no reply for 10 minutes"
+
+
+def test_ending_a_waiting_chat_takes_it_off_every_staff_queue(horn, world, server):
+    visitor = track(horn, world.acme.pk)
+    chat_id = request_chat(horn, visitor)
+    assert [q["id"] for q in init(horn, world.bob)["queue"]] == [chat_id]
+    with open_ws(server, world.bob) as b_ws:
+        ok(end(horn, visitor, chat_id))
+        (got,) = events(frames(b_ws))
+    assert got["type"] == "end_chat" and init(horn, world.bob)["queue"] == []
+    error(send(horn, world.bob, {"type": "join_chat", "event": {}}), 409, 4004)
+
+
+def test_a_note_reaches_staff_and_never_the_visitor(horn, world, server, chat):
+    visitor, chat_id = chat
+    join(horn, world.bob, chat_id)
+    with open_ws(server, visitor) as v_ws, open_ws(server, world.bob) as b_ws:
+        note = ok(send(horn, world.alice, {"type": "note", "chat": {"id": chat_id}, "text": "VIP, be nice"}))
+        ok(text(horn, world.alice, chat_id, "Hello!"))
+        staff_got = events(frames(b_ws))
+        visitor_got = events(frames(v_ws))
+    assert [(e["type"], e["text"]) for e in staff_got] == [("note", "VIP, be nice"), ("text", "Hello!")]
+    assert [(e["type"], e["text"]) for e in visitor_got] == [("text", "Hello!")]
+    assert Message.objects.get(pk=note["mid"]).visibility == "internal"
+
+    def mids(state):
+        return [m["mid"] for c in state["chats"] for m in c["msgs"]]
+
+    assert note["mid"] in mids(init(horn, world.bob)) and note["mid"] not in mids(init(horn, visitor))
+    history = ok(horn.get("/api/chat/history", params={"chat": chat_id}, headers=visitor.auth))
+    assert note["mid"] not in [m["mid"] for m in history["msgs"]]
+    # A visitor reconnecting from before the note is not replayed it either.
+    with open_ws(server, visitor, version="0") as v_ws:
+        assert note["mid"] not in [e["mid"] for e in events(frames(v_ws))]
+
+
+def test_visitors_cannot_write_notes(horn, world, chat):
+    visitor, chat_id = chat
+    before = snapshot()
+    error(
+        send(horn, visitor, {"type": "note", "chat": {"id": chat_id}, "text": "psst", "from": {"id": visitor.uid}}),
+        403,
+        2004,
+        "type",
+    )
+    assert snapshot() == before
+    assert ChatMember.objects.filter(chat_id=chat_id, left_at__isnull=True).count() == 2
