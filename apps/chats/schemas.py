@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from apps.core.validation import (
     IdField,
+    StrictBooleanField,
     StrictCharField,
     StrictIntegerField,
     StrictSerializer,
@@ -136,7 +137,17 @@ class EndChatIn(MessageIn):
     event = EndEvent(required=False)
 
 
+class TypingEvent(StrictSerializer):
+    on = StrictBooleanField()
+    text = StrictCharField(max_length=1000, required=False, allow_blank=True, trim_whitespace=False)
+
+
+class TypingIn(MessageIn):
+    event = TypingEvent()
+
+
 SCHEMAS = {
+    "typing": TypingIn,
     "note": TextIn,
     "leave_chat": ChatEventIn,
     "end_chat": EndChatIn,

@@ -21,7 +21,7 @@ async def message(request):
     data = json_body(request)
     caller = await authenticate(request)  # send_message checks `from` against the caller
     sent = await send_message(caller, data, idempotency_key=request.headers.get("Idempotency-Key"))
-    return ok(mid=sent.message.mid, chat={"id": sent.message.chat_id})
+    return ok(**sent.reply(data.get("chat", {}).get("id", "")))
 
 
 @api_view("GET")

@@ -217,7 +217,7 @@ class PushSocket:
             await presence.touch(self.caller.org_id, self.caller.role, self.caller.uid)
             return {"code": 0, "msg": "pong", "interval": settings.HORN_HEARTBEAT_INTERVAL}
         sent = await send_message(self.caller, data)
-        return {"code": 0, "msg": "ok", "mid": sent.message.mid, "chat": {"id": sent.message.chat_id}}
+        return {"code": 0, "msg": "ok", **sent.reply(data.get("chat", {}).get("id", ""))}
 
 
 async def push_socket(scope, receive, send) -> None:

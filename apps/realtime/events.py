@@ -64,5 +64,30 @@ class Notice:
         return {"type": "horn.notice", "org": self.org_id, "kind": self.kind, "data": self.data}
 
 
+@dataclass(frozen=True, slots=True)
+class Transient:
+    """Not stored, not replayed: a chat event for its current members (typing).
+
+    `payload` goes to staff and bots, `visitor_payload` (if any) to the
+    visitor; the sender's own connections get neither.
+    """
+
+    org_id: int
+    payload: dict
+    visitor_payload: dict | None
+    members: tuple[tuple[str, str], ...]
+    sender: str
+
+    def to_layer(self) -> dict:
+        return {
+            "type": "horn.transient",
+            "org": self.org_id,
+            "payload": self.payload,
+            "visitor_payload": self.visitor_payload,
+            "members": [list(m) for m in self.members],
+            "sender": self.sender,
+        }
+
+
 def org_group(org_id: int) -> str:
     return f"org.{org_id}"

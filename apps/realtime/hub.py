@@ -28,7 +28,7 @@ from apps.chats.sequence import current_seq
 from apps.core.db import db
 
 from . import replay
-from .events import Event, org_group
+from .events import USER, Event, org_group
 
 log = logging.getLogger("horn.hub")
 
@@ -175,6 +175,19 @@ class OrgFeed:
         for sub in targets:
             sub.offer(event.seq, frame)
 
+    def transient(self, message: dict) -> None:
+        frames: dict[bool, bytes | None] = {}
+        for uid, role in message["members"]:
+            if uid == message["sender"]:
+                continue
+            visitor = role == USER
+            if visitor not in frames:
+                payload = message["visitor_payload"] if visitor else message["payload"]
+                frames[visitor] = orjson.dumps(payload) if payload is not None else None
+            if frames[visitor] is not None:
+                for sub in self.by_uid.get(uid, ()):
+                    sub.offer(None, frames[visitor])
+
     def notice(self, kind: str, data: dict) -> None:
         frame = orjson.dumps({"type": kind, "event": data})
         for sub in self.staff:
@@ -269,6 +282,8 @@ class Hub:
                 if message["type"] == "horn.events":
                     for item in message["events"]:
                         feed.on_event(Event.from_item(feed.org_id, item))
+                elif message["type"] == "horn.transient":
+                    feed.transient(message)
                 elif message["type"] == "horn.notice":
                     feed.notice(message["kind"], message["data"])
             except asyncio.CancelledError:

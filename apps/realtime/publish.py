@@ -15,7 +15,7 @@ from channels.layers import get_channel_layer
 
 from apps.core.redis import get_redis
 
-from .events import Event, Notice, events_message, org_group
+from .events import Event, Notice, Transient, events_message, org_group
 
 log = logging.getLogger("horn.publish")
 
@@ -75,6 +75,14 @@ async def _record_versions(events: list[Event]) -> None:
         pipe.incrby(stats_key(now), len(events))
         pipe.expire(stats_key(now), 120)
         await pipe.execute()
+
+
+async def publish_transient(transient: Transient) -> None:
+    """Through the layer only (every process's hub, this one's included): at most once, like typing itself."""
+    try:
+        await get_channel_layer().group_send(org_group(transient.org_id), transient.to_layer())
+    except Exception:
+        log.exception("transient event for org %d failed", transient.org_id)
 
 
 async def notify(notice: Notice) -> None:

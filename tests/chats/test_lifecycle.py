@@ -128,3 +128,56 @@ def test_visitors_cannot_write_notes(horn, world, chat):
     )
     assert snapshot() == before
     assert ChatMember.objects.filter(chat_id=chat_id, left_at__isnull=True).count() == 2
+
+
+def typing(client, who, chat_id, **event):
+    body = {"type": "typing", "chat": {"id": chat_id}, "event": event}
+    if hasattr(who, "track_id"):
+        body["from"] = {"id": who.uid}
+    return send(client, who, body)
+
+
+def typings(ws) -> list[dict]:
+    """Typing frames only (staff connections also get presence notices)."""
+    return [f for f in frames(ws) if f.get("type") == "typing"]
+
+
+def test_staff_see_the_visitors_draft_the_visitor_sees_only_that_staff_type(horn, world, server, chat):
+    visitor, chat_id = chat
+    join(horn, world.bob, chat_id)
+    before = snapshot()
+    with (
+        open_ws(server, visitor) as v_ws,
+        open_ws(server, world.alice) as a_ws,
+        open_ws(server, world.bob) as b_ws,
+    ):
+        answer = ok(typing(horn, visitor, chat_id, on=True, text="I need a refu"))
+        assert answer["mid"] == "" and answer["chat"] == {"id": chat_id}
+        for ws in (a_ws, b_ws):
+            (got,) = typings(ws)
+            assert (got["type"], got["from"]["id"], got["event"]) == (
+                "typing",
+                visitor.uid,
+                {"on": True, "text": "I need a refu"},
+            )
+            assert "version" not in got and "mid" not in got  # not stored, not a cursor
+        assert typings(v_ws) == []  # not echoed to the sender
+
+        ok(typing(horn, world.alice, chat_id, on=True, text="staff drafts stay private"))
+        (to_visitor,) = typings(v_ws)
+        assert to_visitor["event"] == {"on": True} and to_visitor["from"]["role"] == "staff"
+        (to_bob,) = typings(b_ws)
+        assert to_bob["event"] == {"on": True}
+        assert typings(a_ws) == []
+    assert snapshot() == before  # nothing stored, no sequence number taken
+
+
+def test_typing_is_for_members_of_open_chats(horn, world, chat):
+    visitor, chat_id = chat
+    stranger = track(horn, world.acme.pk)
+    error(typing(horn, stranger, chat_id, on=True), 403, 4002, "chat.id")
+    error(typing(horn, world.charlie, chat_id, on=True), 404, 3001, "chat.id")
+    error(typing(horn, visitor, chat_id, on="yes"), 400, 1004, "event.on")
+    error(typing(horn, visitor, chat_id), 400, 1002, "event.on")
+    Chat.objects.filter(pk=chat_id).update(state=Chat.ENDED)
+    error(typing(horn, visitor, chat_id, on=False), 409, 4001, "chat.id")

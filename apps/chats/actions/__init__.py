@@ -21,6 +21,7 @@ from .content import Post, post_content
 from .join import join_chat
 from .lifecycle import end_chat, leave_chat
 from .request import request_chat
+from .typing import typing
 
 ANYONE = frozenset({USER, STAFF})
 ACTIONS = {
@@ -30,6 +31,7 @@ ACTIONS = {
     "note": (post_content, frozenset({STAFF})),
     "leave_chat": (leave_chat, frozenset({STAFF})),
     "end_chat": (end_chat, ANYONE),
+    "typing": (typing, ANYONE),
     "request_chat": (request_chat, frozenset({USER})),
     "join_chat": (join_chat, frozenset({STAFF})),
 }
@@ -43,6 +45,8 @@ async def send_message(caller: Caller, data: dict, *, idempotency_key: str | Non
         raise Forbidden(f"a {caller.role} may not send {clean['type']}", field="type")
     key = _idempotency_key(clean.get("client_msg_id"), idempotency_key)
     digest = payload_hash({k: v for k, v in clean.items() if k != "client_msg_id"})
+    if action is typing:
+        return await typing(caller, clean)
     if action is post_content:
         return await groupcommit.submit(Post(caller, clean, key, digest))
     sent = await db(action, caller, clean, key, digest)

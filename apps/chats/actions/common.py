@@ -18,10 +18,19 @@ from ..sequence import take_seq
 
 @dataclass(frozen=True, slots=True)
 class Sent:
-    """The outcome of a send: the stored message and the events to publish (none on a replay)."""
+    """The outcome of a send: the stored message and the events to publish (none on a replay).
 
-    message: Message
+    A transient send (typing) stores nothing: `message` is None.
+    """
+
+    message: Message | None
     events: list[Event]
+
+    def reply(self, chat_id: str) -> dict:
+        """The fields of a successful answer: the stored message's mid (empty when nothing is stored)."""
+        if self.message is None:
+            return {"mid": "", "chat": {"id": chat_id}}
+        return {"mid": self.message.mid, "chat": {"id": self.message.chat_id}}
 
 
 def payload_hash(data: dict) -> str:

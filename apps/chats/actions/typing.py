@@ -1,0 +1,44 @@
+"""typing: a member started or stopped typing. Not stored, not replayed, not echoed to the sender.
+
+A visitor's draft (`event.text`) reaches staff only, the "sneak peek" of
+seed 003; the visitor sees that staff are typing, never what.
+"""
+
+from __future__ import annotations
+
+import time
+
+from apps.accounts.auth import USER, Caller
+from apps.core.db import db
+from apps.core.errors import NotFound
+from apps.realtime.events import Transient
+from apps.realtime.publish import publish_transient
+
+from ..models import Chat
+from .common import Sent, require_open_member
+
+
+async def typing(caller: Caller, data: dict) -> Sent:
+    chat_id = data["chat"]["id"]
+    members = await db(_open_members, caller, chat_id)
+    payload = {
+        "cid": caller.org_id,
+        "type": "typing",
+        "from": {"id": caller.uid, "name": caller.name, "role": caller.role},
+        "chat": {"id": chat_id},
+        "t": {"t0": int(time.time())},
+        "event": {"on": data["event"]["on"]},
+    }
+    draft = data["event"].get("text")
+    staff_payload = payload
+    if caller.role == USER and draft and data["event"]["on"]:
+        staff_payload = {**payload, "event": {"on": True, "text": draft}}
+    await publish_transient(Transient(caller.org_id, staff_payload, payload, members, caller.uid))
+    return Sent(None, [])
+
+
+def _open_members(caller: Caller, chat_id: str) -> tuple[tuple[str, str], ...]:
+    chat = Chat.objects.filter(pk=chat_id, org_id=caller.org_id).only("id", "state").first()
+    if chat is None:
+        raise NotFound("chat not found", field="chat.id")
+    return require_open_member(caller, chat)
