@@ -148,8 +148,10 @@ class TypingIn(MessageIn):
 
 SCHEMAS = {
     "typing": TypingIn,
+    "info": TextIn,
     "note": TextIn,
     "leave_chat": ChatEventIn,
+    "agent_done": ChatEventIn,
     "end_chat": EndChatIn,
     "text": TextIn,
     "file": FileIn,

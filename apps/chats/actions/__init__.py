@@ -19,7 +19,7 @@ from . import groupcommit
 from .common import Sent, payload_hash
 from .content import Post, post_content
 from .join import join_chat
-from .lifecycle import end_chat, leave_chat
+from .lifecycle import agent_done, end_chat, leave_chat
 from .request import request_chat
 from .typing import typing
 
@@ -29,7 +29,9 @@ ACTIONS = {
     "file": (post_content, ANYONE),
     "image": (post_content, ANYONE),
     "note": (post_content, frozenset({STAFF})),
+    "info": (post_content, frozenset({STAFF})),
     "leave_chat": (leave_chat, frozenset({STAFF})),
+    "agent_done": (agent_done, frozenset({STAFF})),
     "end_chat": (end_chat, ANYONE),
     "typing": (typing, ANYONE),
     "request_chat": (request_chat, frozenset({USER})),

@@ -1,4 +1,4 @@
-"""text / file / image / note: members post content into open chats, many posts per transaction.
+"""text / file / image / note / info: members post content into open chats, many posts per transaction.
 
 Every event of an organisation holds the org's sequence row from the moment it
 takes its number until commit (see `apps.chats.sequence`), so the time one
@@ -12,12 +12,14 @@ previous transaction of that org is running.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import orjson
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Min
 from django.utils import timezone
 
-from apps.accounts.auth import Caller
+from apps.accounts.auth import USER, Caller
 from apps.core.errors import ChatEnded, HornError, IdempotencyConflict, NotFound, NotMember
 from apps.realtime.events import Event
 
@@ -25,7 +27,7 @@ from ..models import Chat, ChatMember, Message
 from ..sequence import take_seq
 from .common import Sent, find_replay, to_payload
 
-CONTENT_FIELDS = {"text": "text", "file": "file", "image": "image", "note": "text"}
+CONTENT_FIELDS = {"text": "text", "file": "file", "image": "image", "note": "text", "info": "text"}
 INTERNAL = {"note"}  # staff and bots only: never pushed, replayed or shown to a visitor
 
 
@@ -92,32 +94,61 @@ def post_contents(org_id: int, posts: list[Post]) -> list[Sent | HornError]:
         if not fresh:
             return outcomes
 
-        # The sequence is taken last: the row stays locked only for the INSERT and the commit.
-        last = take_seq(org_id, len(fresh))
         now = timezone.now()
-        messages = [
-            Message(
-                org_id=org_id,
-                seq=last - len(fresh) + 1 + n,
-                chat_id=post.chat_id,
-                type=post.data["type"],
-                sender_id=post.caller.uid,
-                sender_role=post.caller.role,
-                sender_name=post.caller.name,
-                body={CONTENT_FIELDS[post.data["type"]]: post.data[CONTENT_FIELDS[post.data["type"]]]},
-                visibility=Message.INTERNAL if post.data["type"] in INTERNAL else Message.PUBLIC,
-                client_msg_id=post.key,
-                client_msg_hash=post.digest if post.key else "",
-                created_at=now,
-            )
-            for n, (_, post) in enumerate(fresh)
-        ]
-        _insert(messages)
-        for (i, post), message in zip(fresh, messages, strict=True):
+        rows: list[tuple[int, Message, bool]] = []  # (index of the post, message, also to all staff)
+        requeued = _requeue(org_id, fresh, chats, now)
+        for i, post in fresh:
+            if post.chat_id in requeued and requeued.pop(post.chat_id):
+                # The chat is back in the queue: every staff member is told, before the message itself.
+                body = {"event": {"chat": {"id": post.chat_id}, "uids": [post.caller.uid], "requeued": True}}
+                rows.append((i, _message(org_id, post, "request_chat", body, now), True))
+            field = CONTENT_FIELDS[post.data["type"]]
+            rows.append((i, _message(org_id, post, post.data["type"], {field: post.data[field]}, now), False))
+
+        # The sequence is taken last: the row stays locked only for the INSERT and the commit.
+        last = take_seq(org_id, len(rows))
+        for n, (_, message, _) in enumerate(rows):
+            message.seq = last - len(rows) + 1 + n
+        _insert([message for _, message, _ in rows])
+        events: dict[int, list[Event]] = {}
+        for i, message, to_staff in rows:
             internal = message.visibility == Message.INTERNAL
-            event = Event(org_id, message.seq, to_payload(message), chats[post.chat_id][1], internal=internal)
-            outcomes[i] = Sent(message, [event])
+            members = chats[message.chat_id][1]
+            event = Event(org_id, message.seq, to_payload(message), members, internal=internal, to_staff=to_staff)
+            events.setdefault(i, []).append(event)
+            outcomes[i] = Sent(message, events[i])  # the post's own message is the last of its rows
     return outcomes
+
+
+def _message(org_id: int, post: Post, type_: str, body: dict, now) -> Message:
+    return Message(
+        org_id=org_id,
+        seq=0,  # numbered once the batch is complete
+        chat_id=post.chat_id,
+        type=type_,
+        sender_id=post.caller.uid,
+        sender_role=post.caller.role,
+        sender_name=post.caller.name,
+        body=body,
+        visibility=Message.INTERNAL if type_ in INTERNAL else Message.PUBLIC,
+        client_msg_id=post.key if type_ == post.data["type"] else None,
+        client_msg_hash=post.digest if post.key and type_ == post.data["type"] else "",
+        created_at=now,
+    )
+
+
+def _requeue(org_id: int, fresh: list[tuple[int, Post]], chats: dict, now) -> dict[str, bool]:
+    """Chats no agent holds (agent_done) that their visitor writes into go first in line again (seed 003)."""
+    back = {
+        post.chat_id: True
+        for _, post in fresh
+        if post.caller.role == USER and chats[post.chat_id][0] == Chat.AGENT_DONE
+    }
+    if back:
+        front = Chat.objects.filter(org_id=org_id, state=Chat.REQUESTED).aggregate(first=Min("waiting_since"))["first"]
+        first = min(now, front - timedelta(milliseconds=1)) if front else now
+        Chat.objects.filter(pk__in=list(back)).update(state=Chat.REQUESTED, waiting_since=first, owner=None)
+    return back
 
 
 # The two statements below are the hot path of every message, in SQL rather

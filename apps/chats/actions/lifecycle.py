@@ -1,4 +1,4 @@
-"""leave_chat and end_chat: staff leave a chat; anyone in it ends it for everyone."""
+"""leave_chat, agent_done and end_chat: staff leave a chat or hand it back; anyone in it ends it."""
 
 from __future__ import annotations
 
@@ -36,3 +36,18 @@ def end_chat(caller: Caller, data: dict, key: str | None, digest: str) -> Sent:
     # A chat that was waiting leaves the queue: every staff member of the org is told.
     waiting = chat.state == Chat.REQUESTED
     return store(caller, chat, "end_chat", {"event": event}, key, digest, members=members, to_staff=waiting)
+
+
+@idempotent
+def agent_done(caller: Caller, data: dict, key: str | None, digest: str) -> Sent:
+    """Every staff member leaves; the chat stays open with no agent (seed 003 agentDone).
+
+    The visitor's next message puts it first in line again (see content.py).
+    """
+    chat = lock_chat(caller, data["chat"]["id"])
+    members = require_open_member(caller, chat)
+    staff = [uid for uid, role in members if role != "user"]
+    ChatMember.objects.filter(chat=chat, uid__in=staff, left_at__isnull=True).update(left_at=timezone.now())
+    Chat.objects.filter(pk=chat.pk).update(state=Chat.AGENT_DONE, owner_id=None, waiting_since=None)
+    body = {"event": {"chat": {"id": chat.id}}}
+    return store(caller, chat, "agent_done", body, key, digest, members=members)
