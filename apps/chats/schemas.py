@@ -81,6 +81,19 @@ class TextIn(MessageIn):
     text = StrictCharField(max_length=settings.HORN_MAX_TEXT, trim_whitespace=False)
 
 
+class QuickReply(StrictSerializer):
+    type = serializers.ChoiceField(choices=["postback"])
+    text = StrictCharField(max_length=100)
+    payload = StrictCharField(max_length=1000)
+
+
+class ChatTextIn(TextIn):
+    """A chat line; staff and bots may offer quick-reply buttons, a visitor's tap answers with one's payload."""
+
+    quick_replies = serializers.ListField(child=QuickReply(), required=False, min_length=1, max_length=10)
+    quick_reply_payload = StrictCharField(max_length=1000, required=False)
+
+
 class FileBody(StrictSerializer):
     name = StrictCharField(max_length=255)
     src = HttpUrlField()
@@ -149,11 +162,11 @@ class TypingIn(MessageIn):
 SCHEMAS = {
     "typing": TypingIn,
     "info": TextIn,
+    "text": ChatTextIn,
     "note": TextIn,
     "leave_chat": ChatEventIn,
     "agent_done": ChatEventIn,
     "end_chat": EndChatIn,
-    "text": TextIn,
     "file": FileIn,
     "image": ImageIn,
     "request_chat": RequestChatIn,

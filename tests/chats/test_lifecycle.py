@@ -237,3 +237,36 @@ def test_info_lines_reach_the_visitor_and_only_staff_send_them(horn, world, serv
     body = {"type": "info", "chat": {"id": chat_id}, "text": "I am staff", "from": {"id": visitor.uid}}
     error(send(horn, visitor, body), 403, 2004, "type")
     assert snapshot() == before
+
+
+BUTTONS = [
+    {"type": "postback", "text": "Track my order", "payload": "ORDER_STATUS"},
+    {"type": "postback", "text": "Talk to a human", "payload": "HUMAN"},
+]
+
+
+def test_quick_replies_are_offered_by_staff_and_answered_by_the_visitor(horn, world, server, chat):
+    visitor, chat_id = chat
+    with open_ws(server, visitor) as v_ws, open_ws(server, world.alice) as a_ws:
+        ok(text(horn, world.alice, chat_id, "How can I help?", quick_replies=BUTTONS))
+        (offer,) = events(frames(v_ws))
+        assert offer["quick_replies"] == BUTTONS
+        ok(text(horn, visitor, chat_id, "Track my order", quick_reply_payload="ORDER_STATUS"))
+        answers = [e for e in events(frames(a_ws)) if e["from"]["id"] == visitor.uid]
+    assert [(a["text"], a["quick_reply_payload"]) for a in answers] == [("Track my order", "ORDER_STATUS")]
+    (row,) = init(horn, visitor)["chats"]
+    assert row["msgs"][-2]["quick_replies"] == BUTTONS and row["msgs"][-1]["quick_reply_payload"] == "ORDER_STATUS"
+
+
+def test_quick_replies_are_checked(horn, world, chat):
+    visitor, chat_id = chat
+    before = snapshot()
+    error(text(horn, visitor, chat_id, "buttons?", quick_replies=BUTTONS), 403, 2004, "quick_replies")
+    error(text(horn, world.alice, chat_id, "hm", quick_reply_payload="X"), 403, 2004, "quick_reply_payload")
+    bad = [{"type": "url", "text": "x", "payload": "y"}]
+    error(text(horn, world.alice, chat_id, "hm", quick_replies=bad), 400, 1004, "quick_replies.0.type")
+    error(text(horn, world.alice, chat_id, "hm", quick_replies=[{"type": "postback", "text": "x"}]), 400, 1002)
+    error(text(horn, world.alice, chat_id, "hm", quick_replies=[]), 400, 1004, "quick_replies")
+    note = {"type": "note", "chat": {"id": chat_id}, "text": "n", "quick_replies": BUTTONS}
+    error(send(horn, world.alice, note), 400, 1003, "quick_replies")
+    assert snapshot() == before

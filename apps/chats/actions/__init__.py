@@ -17,7 +17,7 @@ from apps.realtime.publish import publish
 from ..schemas import CLIENT_MSG_ID, SCHEMAS
 from . import groupcommit
 from .common import Sent, payload_hash
-from .content import Post, post_content
+from .content import Post, check_content, post_content
 from .join import join_chat
 from .lifecycle import agent_done, end_chat, leave_chat
 from .request import request_chat
@@ -50,6 +50,7 @@ async def send_message(caller: Caller, data: dict, *, idempotency_key: str | Non
     if action is typing:
         return await typing(caller, clean)
     if action is post_content:
+        check_content(caller, clean)
         return await groupcommit.submit(Post(caller, clean, key, digest))
     sent = await db(action, caller, clean, key, digest)
     await publish(sent.events)

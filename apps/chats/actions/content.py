@@ -20,7 +20,7 @@ from django.db.models import Min
 from django.utils import timezone
 
 from apps.accounts.auth import USER, Caller
-from apps.core.errors import ChatEnded, HornError, IdempotencyConflict, NotFound, NotMember
+from apps.core.errors import ChatEnded, Forbidden, HornError, IdempotencyConflict, NotFound, NotMember
 from apps.realtime.events import Event
 
 from ..models import Chat, ChatMember, Message
@@ -102,8 +102,7 @@ def post_contents(org_id: int, posts: list[Post]) -> list[Sent | HornError]:
                 # The chat is back in the queue: every staff member is told, before the message itself.
                 body = {"event": {"chat": {"id": post.chat_id}, "uids": [post.caller.uid], "requeued": True}}
                 rows.append((i, _message(org_id, post, "request_chat", body, now), True))
-            field = CONTENT_FIELDS[post.data["type"]]
-            rows.append((i, _message(org_id, post, post.data["type"], {field: post.data[field]}, now), False))
+            rows.append((i, _message(org_id, post, post.data["type"], content_body(post.data), now), False))
 
         # The sequence is taken last: the row stays locked only for the INSERT and the commit.
         last = take_seq(org_id, len(rows))
@@ -118,6 +117,24 @@ def post_contents(org_id: int, posts: list[Post]) -> list[Sent | HornError]:
             events.setdefault(i, []).append(event)
             outcomes[i] = Sent(message, events[i])  # the post's own message is the last of its rows
     return outcomes
+
+
+def check_content(caller: Caller, data: dict) -> None:
+    """Quick-reply buttons are offered by staff and bots; a visitor answers with one's payload."""
+    if "quick_replies" in data and caller.role == USER:
+        raise Forbidden("only staff and bots offer quick replies", field="quick_replies")
+    if "quick_reply_payload" in data and caller.role != USER:
+        raise Forbidden("quick_reply_payload is a visitor's answer", field="quick_reply_payload")
+
+
+def content_body(data: dict) -> dict:
+    """The stored, type-specific part of a content message."""
+    field = CONTENT_FIELDS[data["type"]]
+    body = {field: data[field]}
+    for extra in ("quick_replies", "quick_reply_payload"):
+        if extra in data:
+            body[extra] = data[extra]
+    return body
 
 
 def _message(org_id: int, post: Post, type_: str, body: dict, now) -> Message:
