@@ -141,6 +141,15 @@ class ChatEventIn(MessageIn):
     event = JoinEvent(required=False)
 
 
+class IdentifiedEvent(StrictSerializer):
+    chat = ChatRef(required=False)
+    customer_id = StrictCharField(max_length=128)
+
+
+class CustomerIdentifiedIn(MessageIn):
+    event = IdentifiedEvent()
+
+
 class EndEvent(StrictSerializer):
     chat = ChatRef(required=False)
     reason = StrictCharField(max_length=500, required=False, allow_blank=True)
@@ -166,6 +175,7 @@ SCHEMAS = {
     "note": TextIn,
     "leave_chat": ChatEventIn,
     "agent_done": ChatEventIn,
+    "customer_identified": CustomerIdentifiedIn,
     "end_chat": EndChatIn,
     "file": FileIn,
     "image": ImageIn,

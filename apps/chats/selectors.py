@@ -10,7 +10,7 @@ follows the window, not the length of the conversation.
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 
 from apps.accounts.auth import Caller
 from apps.core.errors import NotFound
@@ -32,10 +32,17 @@ def load_state(caller: Caller) -> dict:
         chats = Chat.objects.filter(org_id=caller.org_id, pk__in=list(chat_ids)).exclude(state=Chat.ENDED)
     else:
         chats = Chat.objects.filter(org_id=caller.org_id, creator_id=caller.uid).exclude(state=Chat.ENDED)
-    chats = list(chats.annotate(user_num=Count("members", filter=Q(members__left_at__isnull=True))))
+    chats = list(
+        chats.annotate(
+            user_num=Count("members", filter=Q(members__left_at__isnull=True)), customer_id=F("creator__customer_id")
+        )
+    )
     limit = settings.HORN_INIT_HISTORY
     latest = recent_messages([c.pk for c in chats], version, public_only=not caller.is_staff, limit=limit)
     rows = [chat_row(c, *latest[c.pk]) for c in chats]
+    if caller.is_staff:  # the org's own id for the visitor (customer_identified) is for staff
+        for row, chat in zip(rows, chats, strict=True):
+            row["customer_id"] = chat.customer_id
     state = {"chats": rows, "version": str(version)}
     if caller.is_staff:
         state["queue"] = waiting_chats(caller.org_id)

@@ -13,6 +13,8 @@ class Visitor(models.Model):
     org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="visitors")
     fp = models.CharField(max_length=128, blank=True, default="")
     name = models.CharField(max_length=100, blank=True, default="")
+    # The org's own id for this person (CRM, shop account), set by customer_identified.
+    customer_id = models.CharField(max_length=128, blank=True, default="", db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField(auto_now_add=True)
     last_visit = models.ForeignKey("Visit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

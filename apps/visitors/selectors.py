@@ -15,6 +15,7 @@ def describe_visitors(org_id: int, last_ping: dict[str, float]) -> list[dict]:
                 "uid": v.vid,
                 "name": v.name,
                 "fp": v.fp,
+                "customer_id": v.customer_id,
                 "last_ping": int(last_ping[v.vid]),
                 "first_seen": int(v.created_at.timestamp()),
                 "track_id": visit.tid if visit else "",

@@ -270,3 +270,31 @@ def test_quick_replies_are_checked(horn, world, chat):
     note = {"type": "note", "chat": {"id": chat_id}, "text": "n", "quick_replies": BUTTONS}
     error(send(horn, world.alice, note), 400, 1003, "quick_replies")
     assert snapshot() == before
+
+
+def test_staff_identify_the_customer_and_the_visitor_is_not_told(horn, world, server, chat):
+    visitor, chat_id = chat
+    join(horn, world.bob, chat_id)
+    with open_ws(server, visitor) as v_ws, open_ws(server, world.bob) as b_ws:
+        body = {"type": "customer_identified", "chat": {"id": chat_id}, "event": {"customer_id": "crm-4711"}}
+        ok(send(horn, world.alice, body))
+        (to_bob,) = events(frames(b_ws))
+        assert events(frames(v_ws)) == []
+    assert to_bob["event"] == {"chat": {"id": chat_id}, "uid": visitor.uid, "customer_id": "crm-4711"}
+    assert [c["customer_id"] for c in init(horn, world.alice)["chats"]] == ["crm-4711"]
+    assert "customer_id" not in init(horn, visitor)["chats"][0]
+    online = ok(horn.get("/api/ping", params={"uid": visitor.uid}, headers=visitor.auth))
+    assert online["code"] == 0
+    listed = ok(horn.get("/api/users/online", headers=world.alice.auth))["data"]
+    assert [v["customer_id"] for v in listed if v["uid"] == visitor.uid] == ["crm-4711"]
+
+
+def test_customer_identified_is_checked(horn, world, chat):
+    visitor, chat_id = chat
+    before = snapshot()
+    body = {"type": "customer_identified", "chat": {"id": chat_id}, "event": {"customer_id": "x"}}
+    error(send(horn, visitor, {**body, "from": {"id": visitor.uid}}), 403, 2004, "type")
+    error(send(horn, world.bob, body), 403, 4002, "chat.id")
+    error(send(horn, world.alice, {**body, "event": {}}), 400, 1002, "event.customer_id")
+    error(send(horn, world.alice, {**body, "event": {"customer_id": "c" * 129}}), 400, 1005, "event.customer_id")
+    assert snapshot() == before

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from apps.accounts.auth import Caller
+from apps.visitors.models import Visitor
 
 from ..models import Chat, ChatMember
 from .common import Sent, idempotent, lock_chat, require_open_member, store
@@ -51,3 +52,14 @@ def agent_done(caller: Caller, data: dict, key: str | None, digest: str) -> Sent
     Chat.objects.filter(pk=chat.pk).update(state=Chat.AGENT_DONE, owner_id=None, waiting_since=None)
     body = {"event": {"chat": {"id": chat.id}}}
     return store(caller, chat, "agent_done", body, key, digest, members=members)
+
+
+@idempotent
+def customer_identified(caller: Caller, data: dict, key: str | None, digest: str) -> Sent:
+    """Staff link the chat's visitor to the org's own customer id; staff in the chat see it, the visitor does not."""
+    chat = lock_chat(caller, data["chat"]["id"])
+    members = require_open_member(caller, chat)
+    customer_id = data["event"]["customer_id"]
+    Visitor.objects.filter(pk=chat.creator_id).update(customer_id=customer_id)
+    body = {"event": {"chat": {"id": chat.id}, "uid": chat.creator_id, "customer_id": customer_id}}
+    return store(caller, chat, "customer_identified", body, key, digest, members=members, internal=True)
