@@ -39,6 +39,8 @@ class ChatMember(models.Model):
     role = models.CharField(max_length=8)  # user | staff | bot
     joined_at = models.DateTimeField(auto_now_add=True)
     left_at = models.DateTimeField(null=True, blank=True)
+    # Read receipt: the member has read the chat up to this org sequence number (`read`).
+    read_seq = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["chat", "uid"], name="chat_member_once")]

@@ -141,6 +141,14 @@ class ChatEventIn(MessageIn):
     event = JoinEvent(required=False)
 
 
+class ReadEvent(StrictSerializer):
+    mid = IdField("mid")
+
+
+class ReadIn(MessageIn):
+    event = ReadEvent()
+
+
 class IdentifiedEvent(StrictSerializer):
     chat = ChatRef(required=False)
     customer_id = StrictCharField(max_length=128)
@@ -170,6 +178,7 @@ class TypingIn(MessageIn):
 
 SCHEMAS = {
     "typing": TypingIn,
+    "read": ReadIn,
     "info": TextIn,
     "text": ChatTextIn,
     "note": TextIn,

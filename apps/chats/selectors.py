@@ -40,6 +40,12 @@ def load_state(caller: Caller) -> dict:
     limit = settings.HORN_INIT_HISTORY
     latest = recent_messages([c.pk for c in chats], version, public_only=not caller.is_staff, limit=limit)
     rows = [chat_row(c, *latest[c.pk]) for c in chats]
+    receipts = ChatMember.objects.filter(chat_id__in=[c.pk for c in chats], left_at__isnull=True, read_seq__gt=0)
+    read: dict[str, dict[str, str]] = {c.pk: {} for c in chats}
+    for chat_id, uid, seq in receipts.values_list("chat_id", "uid", "read_seq"):
+        read[chat_id][uid] = str(seq)
+    for row in rows:  # who has read up to which version (`read` receipts)
+        row["read"] = read[row["id"]]
     if caller.is_staff:  # the org's own id for the visitor (customer_identified) is for staff
         for row, chat in zip(rows, chats, strict=True):
             row["customer_id"] = chat.customer_id

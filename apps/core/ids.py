@@ -93,5 +93,8 @@ def is_mid(v) -> bool:
     return _is(_MID_RE, v)
 
 
+is_mid_id = is_mid  # the name validation.IdField("mid") looks up
+
+
 def is_track_id(v) -> bool:
     return _is(_TRACK_RE, v)

@@ -298,3 +298,40 @@ def test_customer_identified_is_checked(horn, world, chat):
     error(send(horn, world.alice, {**body, "event": {}}), 400, 1002, "event.customer_id")
     error(send(horn, world.alice, {**body, "event": {"customer_id": "c" * 129}}), 400, 1005, "event.customer_id")
     assert snapshot() == before
+
+
+def read(client, who, chat_id, mid):
+    body = {"type": "read", "chat": {"id": chat_id}, "event": {"mid": mid}}
+    if hasattr(who, "track_id"):
+        body["from"] = {"id": who.uid}
+    return send(client, who, body)
+
+
+def test_read_receipts_reach_the_other_members_and_only_move_forward(horn, world, server, chat):
+    visitor, chat_id = chat
+    first = ok(text(horn, world.alice, chat_id, "Hi!"))["mid"]
+    second = ok(text(horn, world.alice, chat_id, "Anything else?"))["mid"]
+    before = snapshot()
+    with open_ws(server, visitor) as v_ws, open_ws(server, world.alice) as a_ws:
+        assert ok(read(horn, visitor, chat_id, second))["mid"] == ""
+        (receipt,) = [f for f in frames(a_ws) if f.get("type") == "read"]
+        assert [f for f in frames(v_ws) if f.get("type") == "read"] == []  # not echoed
+    assert (receipt["from"]["id"], receipt["event"]["mid"]) == (visitor.uid, second)
+    assert snapshot() == before  # no message, no sequence number
+    version = receipt["event"]["version"]
+    ok(read(horn, visitor, chat_id, first))  # an older receipt changes nothing
+    for who in (visitor, world.alice):
+        assert init(horn, who)["chats"][0]["read"] == {visitor.uid: version}
+
+
+def test_read_receipts_are_checked(horn, world, chat):
+    visitor, chat_id = chat
+    note = ok(send(horn, world.alice, {"type": "note", "chat": {"id": chat_id}, "text": "internal"}))["mid"]
+    other = track(horn, world.acme.pk)
+    other_chat = request_chat(horn, other)
+    elsewhere = ok(text(horn, other, other_chat, "mine"))["mid"]
+    error(read(horn, visitor, chat_id, note), 404, 3001, "event.mid")  # a visitor cannot know a note's mid
+    error(read(horn, visitor, chat_id, elsewhere), 404, 3001, "event.mid")
+    error(read(horn, visitor, chat_id, "nope"), 400, 1007, "event.mid")
+    error(read(horn, world.bob, chat_id, note), 403, 4002, "chat.id")
+    ok(read(horn, world.alice, chat_id, note))  # staff may

@@ -21,7 +21,7 @@ from .content import Post, check_content, post_content
 from .join import join_chat
 from .lifecycle import agent_done, customer_identified, end_chat, leave_chat
 from .request import request_chat
-from .typing import typing
+from .typing import read, typing
 
 ANYONE = frozenset({USER, STAFF})
 ACTIONS = {
@@ -35,6 +35,7 @@ ACTIONS = {
     "customer_identified": (customer_identified, frozenset({STAFF})),
     "end_chat": (end_chat, ANYONE),
     "typing": (typing, ANYONE),
+    "read": (read, ANYONE),
     "request_chat": (request_chat, frozenset({USER})),
     "join_chat": (join_chat, frozenset({STAFF})),
 }
@@ -48,8 +49,8 @@ async def send_message(caller: Caller, data: dict, *, idempotency_key: str | Non
         raise Forbidden(f"a {caller.role} may not send {clean['type']}", field="type")
     key = _idempotency_key(clean.get("client_msg_id"), idempotency_key)
     digest = payload_hash({k: v for k, v in clean.items() if k != "client_msg_id"})
-    if action is typing:
-        return await typing(caller, clean)
+    if action in (typing, read):  # transient: nothing stored in the log
+        return await action(caller, clean)
     if action is post_content:
         check_content(caller, clean)
         return await groupcommit.submit(Post(caller, clean, key, digest))

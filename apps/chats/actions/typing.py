@@ -1,4 +1,6 @@
-"""typing: a member started or stopped typing. Not stored, not replayed, not echoed to the sender.
+"""typing and read: transient chat events, pushed to the other members, not stored in the log.
+
+typing: a member started or stopped typing. Not replayed, not echoed to the sender.
 
 A visitor's draft (`event.text`) reaches staff only, the "sneak peek" of
 seed 003; the visitor sees that staff are typing, never what.
@@ -14,7 +16,7 @@ from apps.core.errors import NotFound
 from apps.realtime.events import Transient
 from apps.realtime.publish import publish_transient
 
-from ..models import Chat
+from ..models import Chat, ChatMember, Message
 from .common import Sent, require_open_member
 
 
@@ -42,3 +44,34 @@ def _open_members(caller: Caller, chat_id: str) -> tuple[tuple[str, str], ...]:
     if chat is None:
         raise NotFound("chat not found", field="chat.id")
     return require_open_member(caller, chat)
+
+
+async def read(caller: Caller, data: dict) -> Sent:
+    """A read receipt: the caller has read the chat up to `event.mid`. Kept per member, pushed to the others."""
+    chat_id = data["chat"]["id"]
+    seq, members = await db(_mark_read, caller, chat_id, data["event"]["mid"])
+    payload = {
+        "cid": caller.org_id,
+        "type": "read",
+        "from": {"id": caller.uid, "name": caller.name, "role": caller.role},
+        "chat": {"id": chat_id},
+        "t": {"t0": int(time.time())},
+        "event": {"mid": data["event"]["mid"], "version": str(seq)},
+    }
+    await publish_transient(Transient(caller.org_id, payload, payload, members, caller.uid))
+    return Sent(None, [])
+
+
+def _mark_read(caller: Caller, chat_id: str, mid: str) -> tuple[int, tuple[tuple[str, str], ...]]:
+    members = _open_members(caller, chat_id)
+    visible = Message.objects.filter(pk=mid, chat_id=chat_id)
+    if caller.role == USER:
+        visible = visible.filter(visibility=Message.PUBLIC)
+    seq = visible.values_list("seq", flat=True).first()
+    if seq is None:
+        raise NotFound("no such message in this chat", field="event.mid")
+    # Receipts only move forward (a late receipt for an older message changes nothing).
+    ChatMember.objects.filter(chat_id=chat_id, uid=caller.uid, left_at__isnull=True, read_seq__lt=seq).update(
+        read_seq=seq
+    )
+    return seq, members
