@@ -149,6 +149,25 @@ class ReadIn(MessageIn):
     event = ReadEvent()
 
 
+class TransferTo(StrictSerializer):
+    staff = IdField("staff", required=False)
+    queue = StrictCharField(max_length=64, required=False)
+
+    def validate(self, attrs):
+        if len(attrs) != 1:
+            raise serializers.ValidationError("give exactly one of staff or queue")
+        return attrs
+
+
+class TransferEvent(StrictSerializer):
+    chat = ChatRef(required=False)
+    to = TransferTo()
+
+
+class TransferIn(MessageIn):
+    event = TransferEvent()
+
+
 class IdentifiedEvent(StrictSerializer):
     chat = ChatRef(required=False)
     customer_id = StrictCharField(max_length=128)
@@ -184,6 +203,7 @@ SCHEMAS = {
     "note": TextIn,
     "leave_chat": ChatEventIn,
     "agent_done": ChatEventIn,
+    "transfer": TransferIn,
     "customer_identified": CustomerIdentifiedIn,
     "end_chat": EndChatIn,
     "file": FileIn,

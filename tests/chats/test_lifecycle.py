@@ -335,3 +335,49 @@ def test_read_receipts_are_checked(horn, world, chat):
     error(read(horn, visitor, chat_id, "nope"), 400, 1007, "event.mid")
     error(read(horn, world.bob, chat_id, note), 403, 4002, "chat.id")
     ok(read(horn, world.alice, chat_id, note))  # staff may
+
+
+def transfer(client, who, chat_id, **to):
+    return send(client, who, {"type": "transfer", "chat": {"id": chat_id}, "event": {"to": to}})
+
+
+def test_transfer_to_a_colleague(horn, world, server, chat):
+    visitor, chat_id = chat
+    with open_ws(server, visitor) as v_ws, open_ws(server, world.alice) as a_ws, open_ws(server, world.bob) as b_ws:
+        ok(transfer(horn, world.alice, chat_id, staff=world.bob.sid))
+        for ws in (v_ws, a_ws, b_ws):  # the visitor, the one handing over, the one taking over
+            (got,) = events(frames(ws))
+            assert got["type"] == "transfer" and got["event"]["to"] == {"staff": world.bob.sid, "name": "Bob"}
+    row = Chat.objects.get(pk=chat_id)
+    assert (row.owner_id, row.state) == (world.bob.sid, "active")
+    assert init(horn, world.alice)["chats"] == []
+    (taken,) = init(horn, world.bob)["chats"]
+    assert [m["type"] for m in taken["msgs"]][:2] == ["request_chat", "join_chat"]  # with its history
+    ok(text(horn, world.bob, chat_id, "Bob here"))
+    error(text(horn, world.alice, chat_id, "me too"), 403, 4002, "chat.id")
+
+
+def test_transfer_to_a_queue_puts_the_chat_first_in_line_there(horn, world, server, chat):
+    visitor, chat_id = chat
+    waiting = request_chat(horn, track(horn, world.acme.pk))
+    with open_ws(server, world.bob) as b_ws:
+        ok(transfer(horn, world.alice, chat_id, queue="billing"))
+        (got,) = events(frames(b_ws))  # queue change: every staff member
+    assert got["event"]["to"] == {"queue": "billing"}
+    queue = init(horn, world.bob)["queue"]
+    assert [(q["id"], q["queue"]) for q in queue] == [(chat_id, "billing"), (waiting, "")]
+    assert ChatMember.objects.filter(chat_id=chat_id, left_at__isnull=True, role="staff").count() == 0
+    assert ok(send(horn, world.bob, {"type": "join_chat", "event": {}}))["chat"]["id"] == chat_id
+
+
+def test_transfer_is_checked(horn, world, chat):
+    visitor, chat_id = chat
+    before = snapshot()
+    error(transfer(horn, world.alice, chat_id, staff=world.charlie.sid), 404, 3001, "event.to.staff")
+    error(transfer(horn, world.alice, chat_id, staff=world.alice.sid), 400, 1004, "event.to.staff")
+    error(transfer(horn, world.alice, chat_id), 400, 1004, "event.to")
+    error(transfer(horn, world.alice, chat_id, staff=world.bob.sid, queue="x"), 400, 1004, "event.to")
+    error(transfer(horn, world.bob, chat_id, staff=world.alice.sid), 403, 4002, "chat.id")
+    body = {"type": "transfer", "chat": {"id": chat_id}, "event": {"to": {"queue": "x"}}, "from": {"id": visitor.uid}}
+    error(send(horn, visitor, body), 403, 2004, "type")
+    assert snapshot() == before

@@ -19,7 +19,7 @@ from . import groupcommit
 from .common import Sent, payload_hash
 from .content import Post, check_content, post_content
 from .join import join_chat
-from .lifecycle import agent_done, customer_identified, end_chat, leave_chat
+from .lifecycle import agent_done, customer_identified, end_chat, leave_chat, transfer
 from .request import request_chat
 from .typing import read, typing
 
@@ -32,6 +32,7 @@ ACTIONS = {
     "info": (post_content, frozenset({STAFF})),
     "leave_chat": (leave_chat, frozenset({STAFF})),
     "agent_done": (agent_done, frozenset({STAFF})),
+    "transfer": (transfer, frozenset({STAFF})),
     "customer_identified": (customer_identified, frozenset({STAFF})),
     "end_chat": (end_chat, ANYONE),
     "typing": (typing, ANYONE),

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import orjson
 from django.db import IntegrityError, transaction
+from django.db.models import Min
 
 from apps.accounts.auth import Caller
 from apps.core.errors import ChatEnded, IdempotencyConflict, NotFound, NotMember
@@ -139,3 +141,9 @@ def to_payload(message: Message) -> dict:
         "version": str(message.seq),
         **message.body,
     }
+
+
+def first_in_line(org_id: int, now: datetime) -> datetime:
+    """A `waiting_since` that puts a chat ahead of every chat now waiting in the org (queues are FIFO by it)."""
+    front = Chat.objects.filter(org_id=org_id, state=Chat.REQUESTED).aggregate(first=Min("waiting_since"))["first"]
+    return min(now, front - timedelta(milliseconds=1)) if front else now

@@ -12,11 +12,9 @@ previous transaction of that org is running.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 import orjson
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Min
 from django.utils import timezone
 
 from apps.accounts.auth import USER, Caller
@@ -25,7 +23,7 @@ from apps.realtime.events import Event
 
 from ..models import Chat, ChatMember, Message
 from ..sequence import take_seq
-from .common import Sent, find_replay, to_payload
+from .common import Sent, find_replay, first_in_line, to_payload
 
 CONTENT_FIELDS = {"text": "text", "file": "file", "image": "image", "note": "text", "info": "text"}
 INTERNAL = {"note"}  # staff and bots only: never pushed, replayed or shown to a visitor
@@ -162,8 +160,7 @@ def _requeue(org_id: int, fresh: list[tuple[int, Post]], chats: dict, now) -> di
         if post.caller.role == USER and chats[post.chat_id][0] == Chat.AGENT_DONE
     }
     if back:
-        front = Chat.objects.filter(org_id=org_id, state=Chat.REQUESTED).aggregate(first=Min("waiting_since"))["first"]
-        first = min(now, front - timedelta(milliseconds=1)) if front else now
+        first = first_in_line(org_id, now)
         Chat.objects.filter(pk__in=list(back)).update(state=Chat.REQUESTED, waiting_since=first, owner=None)
     return back
 

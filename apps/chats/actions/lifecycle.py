@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from apps.accounts.auth import Caller
+from apps.accounts.auth import STAFF, Caller
+from apps.accounts.models import Staff
+from apps.core.errors import InvalidValue, NotFound
 from apps.visitors.models import Visitor
 
 from ..models import Chat, ChatMember
-from .common import Sent, idempotent, lock_chat, require_open_member, store
+from .common import Sent, first_in_line, idempotent, lock_chat, require_open_member, store
 
 
 @idempotent
@@ -63,3 +65,33 @@ def customer_identified(caller: Caller, data: dict, key: str | None, digest: str
     Visitor.objects.filter(pk=chat.creator_id).update(customer_id=customer_id)
     body = {"event": {"chat": {"id": chat.id}, "uid": chat.creator_id, "customer_id": customer_id}}
     return store(caller, chat, "customer_identified", body, key, digest, members=members, internal=True)
+
+
+@idempotent
+def transfer(caller: Caller, data: dict, key: str | None, digest: str) -> Sent:
+    """Hand the chat to a colleague (they join as owner, the sender leaves) or to a queue (first in line)."""
+    chat = lock_chat(caller, data["chat"]["id"])
+    members = require_open_member(caller, chat)
+    to = data["event"]["to"]
+    now = timezone.now()
+    if "staff" in to:
+        target = Staff.objects.filter(sid=to["staff"], org_id=caller.org_id).values_list("sid", "name").first()
+        if target is None:
+            raise NotFound("no such staff member", field="event.to.staff")
+        if target[0] == caller.uid:
+            raise InvalidValue("a chat cannot be transferred to its sender", field="event.to.staff")
+        ChatMember.objects.filter(chat=chat, uid=caller.uid, left_at__isnull=True).update(left_at=now)
+        joined = ChatMember.objects.filter(chat=chat, uid=target[0]).update(left_at=None, joined_at=now)
+        if not joined:
+            ChatMember.objects.create(chat=chat, uid=target[0], role=STAFF)
+        Chat.objects.filter(pk=chat.pk).update(owner_id=target[0], state=Chat.ACTIVE, waiting_since=None)
+        recipients = tuple(dict.fromkeys([*members, (target[0], STAFF)]))
+        event = {"chat": {"id": chat.id}, "to": {"staff": target[0], "name": target[1]}}
+        return store(caller, chat, "transfer", {"event": event}, key, digest, members=recipients)
+    # To a queue: every staff member leaves and the chat waits first in line there.
+    staff = [uid for uid, role in members if role != "user"]
+    ChatMember.objects.filter(chat=chat, uid__in=staff, left_at__isnull=True).update(left_at=now)
+    first = first_in_line(caller.org_id, now)
+    Chat.objects.filter(pk=chat.pk).update(owner_id=None, state=Chat.REQUESTED, queue=to["queue"], waiting_since=first)
+    event = {"chat": {"id": chat.id}, "to": {"queue": to["queue"]}}
+    return store(caller, chat, "transfer", {"event": event}, key, digest, members=members, to_staff=True)
