@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/users/online", visitors.users_online),
     path("api/staff/online", accounts.staff_online),
     path("api/staff/info", accounts.staff_info),
+    path("api/staff/status", accounts.staff_status),
     path("monitor/api/ping", monitor.ping),
     path("pull", realtime.pull),
     path("", pages.console, name="console"),

@@ -20,6 +20,8 @@ class Organisation(models.Model):
     allowed_origins = models.JSONField(default=list, blank=True)
     # HMAC key for identity verification of logged-in customers (customer_id).
     secret = models.CharField(max_length=64, default=_org_secret)
+    # New chats go straight to the available staff member with the most free capacity.
+    auto_assign = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -35,7 +37,14 @@ class Staff(models.Model):
     org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="staff")
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff")
     name = models.CharField(max_length=100)
+    ONLINE, AWAY, OFFLINE = "online", "away", "offline"
+    STATUSES = [(s, s) for s in (ONLINE, AWAY, OFFLINE)]
+
     gender = models.CharField(max_length=10, choices=GENDERS, blank=True, default="")
+    # Their own choice; they are available only while also connected or pinging (presence).
+    status = models.CharField(max_length=8, choices=STATUSES, default=ONLINE)
+    # Chats they may own at once; automatic assignment never goes past it.
+    max_chats = models.PositiveSmallIntegerField(default=5)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

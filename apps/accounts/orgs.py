@@ -22,17 +22,18 @@ class OrgInfo:
     id: int
     name: str
     allowed_origins: frozenset[str]
+    auto_assign: bool = False
 
 
 _cache: dict[int, tuple[float, OrgInfo]] = {}
 
 
 def _load(org_id: int) -> OrgInfo | None:
-    row = Organisation.objects.filter(pk=org_id).values("id", "name", "allowed_origins").first()
+    row = Organisation.objects.filter(pk=org_id).values("id", "name", "allowed_origins", "auto_assign").first()
     if row is None:
         return None
     origins = frozenset(o.rstrip("/") for o in row["allowed_origins"] or [] if isinstance(o, str))
-    return OrgInfo(row["id"], row["name"], origins)
+    return OrgInfo(row["id"], row["name"], origins, row["auto_assign"])
 
 
 async def get_org(org_id: int) -> OrgInfo:

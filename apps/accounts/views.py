@@ -1,10 +1,15 @@
-"""Staff endpoints of seed 004: who I am, who of my colleagues is online."""
+"""Staff endpoints of seed 004 (who I am, who of my colleagues is online) and availability."""
 
 from __future__ import annotations
 
+from rest_framework import serializers
+
 from apps.core import ids
 from apps.core.db import db
-from apps.core.http import api_view, ok
+from apps.core.http import api_view, json_body, ok
+from apps.core.validation import StrictSerializer, validate
+from apps.realtime.events import Notice
+from apps.realtime.publish import notify
 from apps.visitors import presence
 
 from .auth import authenticate_staff
@@ -19,8 +24,22 @@ async def staff_info(request):
         cid=caller.org_id,
         staff_id=caller.uid,
         track_id=ids.new_track_id(caller.uid),
-        staff={"name": staff.name, "gender": staff.gender},
+        staff={"name": staff.name, "gender": staff.gender, "status": staff.status, "max_chats": staff.max_chats},
     )
+
+
+class StatusIn(StrictSerializer):
+    status = serializers.ChoiceField(choices=[s for s, _ in Staff.STATUSES])
+
+
+@api_view("POST")
+async def staff_status(request):
+    """POST /api/staff/status {"status": "online" | "away" | "offline"}: whether new chats may be assigned to me."""
+    caller = await authenticate_staff(request)
+    status = validate(StatusIn, json_body(request))["status"]
+    await db(lambda: Staff.objects.filter(sid=caller.uid).update(status=status))
+    await notify(Notice(caller.org_id, "presence", {"uid": caller.uid, "role": "staff", "status": status}))
+    return ok(status=status)
 
 
 @api_view("GET")
@@ -33,4 +52,7 @@ async def staff_online(request):
 
 def _describe_staff(org_id: int, last_ping: dict[str, float]) -> list[dict]:
     staff = Staff.objects.filter(org_id=org_id, sid__in=list(last_ping)).order_by("name")
-    return [{"uid": s.sid, "name": s.name, "gender": s.gender, "last_ping": int(last_ping[s.sid])} for s in staff]
+    return [
+        {"uid": s.sid, "name": s.name, "gender": s.gender, "status": s.status, "last_ping": int(last_ping[s.sid])}
+        for s in staff
+    ]

@@ -9,10 +9,12 @@ commit (`groupcommit`), which stores and publishes them in batches.
 from __future__ import annotations
 
 from apps.accounts.auth import STAFF, USER, Caller, require_own_org
+from apps.accounts.orgs import get_org
 from apps.core.db import db
 from apps.core.errors import BadToken, Forbidden, InvalidValue, MissingField, UnknownField, UnknownType
 from apps.core.validation import validate
 from apps.realtime.publish import publish
+from apps.visitors import presence
 
 from ..schemas import CLIENT_MSG_ID, SCHEMAS
 from . import groupcommit
@@ -55,7 +57,10 @@ async def send_message(caller: Caller, data: dict, *, idempotency_key: str | Non
     if action is post_content:
         check_content(caller, clean)
         return await groupcommit.submit(Post(caller, clean, key, digest))
-    sent = await db(action, caller, clean, key, digest)
+    extra = {}
+    if action is request_chat and (await get_org(caller.org_id)).auto_assign:
+        extra["candidates"] = list(await presence.online(caller.org_id, STAFF))
+    sent = await db(action, caller, clean, key, digest, **extra)
     await publish(sent.events)
     return sent
 

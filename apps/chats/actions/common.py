@@ -57,13 +57,13 @@ def idempotent(write):
     message.
     """
 
-    def run(caller: Caller, data: dict, key: str | None, digest: str) -> Sent:
+    def run(caller: Caller, data: dict, key: str | None, digest: str, **extra) -> Sent:
         try:
             with transaction.atomic():
                 original = find_replay(caller, key, digest)
                 if original is not None:
                     return Sent(original, [])
-                return write(caller, data, key, digest)
+                return write(caller, data, key, digest, **extra)
         except IntegrityError:
             original = find_replay(caller, key, digest) if key else None
             if original is None:

@@ -1,0 +1,106 @@
+"""Routing: staff availability, per-agent capacity and automatic assignment (issue 5)."""
+
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from apps.accounts import orgs
+from apps.accounts.models import Organisation, Staff
+from apps.chats.models import Chat
+from tests.helpers import error, ok, request_chat, send, track
+
+
+def online(client, *staff):
+    for s in staff:
+        ok(client.get("/api/ping", headers=s.auth))
+
+
+def status(client, who, value):
+    return client.post("/api/staff/status", json={"status": value}, headers=who.auth)
+
+
+def capacity(**max_chats):
+    for sid, n in max_chats.items():
+        Staff.objects.filter(sid=sid).update(max_chats=n)
+
+
+@pytest.fixture
+def auto(world):
+    Organisation.objects.filter(pk=world.acme.pk).update(auto_assign=True)
+    orgs.forget_all()
+
+
+def owner(chat_id):
+    return Chat.objects.values_list("owner_id", "state").get(pk=chat_id)
+
+
+def test_a_new_chat_goes_to_the_available_staff_member_with_most_free_capacity(horn, world, auto):
+    capacity(**{world.alice.sid: 1, world.bob.sid: 2})
+    online(horn, world.alice, world.bob)
+    first = request_chat(horn, track(horn, world.acme.pk))
+    assert owner(first) == (world.bob.sid, "active")  # 2 free against 1
+    chats = [request_chat(horn, track(horn, world.acme.pk)) for _ in range(3)]
+    owners = Counter(owner(c)[0] for c in [first, *chats])
+    assert owners == {world.bob.sid: 2, world.alice.sid: 1, None: 1}  # the fourth waits: everyone is full
+    queue = ok(horn.get("/api/state/init", headers=world.bob.auth))["state"]["queue"]
+    assert [q["id"] for q in queue] == [c for c in chats if owner(c)[0] is None]
+    # The assignee has the chat in their state, as if they had joined it.
+    mine = ok(horn.get("/api/state/init", headers=world.bob.auth))["state"]["chats"]
+    assert first in [c["id"] for c in mine]
+    assert [m["type"] for m in next(c for c in mine if c["id"] == first)["msgs"]] == ["request_chat", "join_chat"]
+
+
+def test_away_offline_and_disconnected_staff_get_no_chats(horn, world, auto):
+    online(horn, world.alice, world.bob)
+    ok(status(horn, world.alice, "away"))
+    ok(status(horn, world.bob, "offline"))
+    chat_id = request_chat(horn, track(horn, world.acme.pk))
+    assert owner(chat_id) == (None, "requested")
+    ok(status(horn, world.alice, "online"))
+    assert owner(request_chat(horn, track(horn, world.acme.pk)))[0] == world.alice.sid
+    # Charlie (another org) is online and free, and never gets Acme's chats.
+    online(horn, world.charlie)
+    ok(status(horn, world.alice, "away"))
+    assert owner(request_chat(horn, track(horn, world.acme.pk))) == (None, "requested")
+
+
+def test_without_auto_assignment_chats_wait_for_a_claim(horn, world):
+    online(horn, world.alice)
+    assert owner(request_chat(horn, track(horn, world.acme.pk))) == (None, "requested")
+
+
+def test_ending_a_chat_frees_capacity(horn, world, auto):
+    capacity(**{world.alice.sid: 1})
+    online(horn, world.alice)
+    first = request_chat(horn, track(horn, world.acme.pk))
+    second = request_chat(horn, track(horn, world.acme.pk))
+    assert (owner(first)[0], owner(second)[0]) == (world.alice.sid, None)
+    ok(send(horn, world.alice, {"type": "end_chat", "chat": {"id": first}}))
+    assert owner(request_chat(horn, track(horn, world.acme.pk)))[0] == world.alice.sid
+
+
+def test_assignment_under_load_never_exceeds_capacity(horn, world, auto, server):
+    capacity(**{world.alice.sid: 2, world.bob.sid: 1})
+    online(horn, world.alice, world.bob)
+    visitors = [track(horn, world.acme.pk) for _ in range(10)]
+
+    def ask(visitor):
+        with httpx.Client(base_url=server, timeout=30) as c:
+            return request_chat(c, visitor)
+
+    with ThreadPoolExecutor(10) as pool:
+        chats = list(pool.map(ask, visitors))
+    owners = Counter(owner(c)[0] for c in chats)
+    assert owners == {world.alice.sid: 2, world.bob.sid: 1, None: 7}
+
+
+def test_status_is_checked(horn, world):
+    visitor = track(horn, world.acme.pk)
+    error(status(horn, world.alice, "busy"), 400, 1004, "status")
+    error(horn.post("/api/staff/status", json={}, headers=world.alice.auth), 400, 1002, "status")
+    error(status(horn, visitor, "online"), 403, 2004)
+    error(horn.get("/api/staff/status", headers=world.alice.auth), 405, 1008)
+    ok(status(horn, world.alice, "away"))
+    assert ok(horn.get("/api/staff/info", headers=world.alice.auth))["staff"]["status"] == "away"
