@@ -17,6 +17,7 @@ from apps.core.errors import NotFound
 
 from .actions.common import to_payload
 from .models import Chat, ChatMember, Message
+from .queue import positions
 from .sequence import current_seq
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -46,6 +47,11 @@ def load_state(caller: Caller) -> dict:
         read[chat_id][uid] = str(seq)
     for row in rows:  # who has read up to which version (`read` receipts)
         row["read"] = read[row["id"]]
+    if any(c.state == Chat.REQUESTED for c in chats):  # where a waiting chat is in its queue
+        place = {chat_id: position for chat_id, _, position in positions(caller.org_id)}
+        for row in rows:
+            if row["id"] in place:
+                row["queue_number"] = place[row["id"]]
     if caller.is_staff:  # the org's own id for the visitor (customer_identified) is for staff
         for row, chat in zip(rows, chats, strict=True):
             row["customer_id"] = chat.customer_id

@@ -104,3 +104,29 @@ def test_status_is_checked(horn, world):
     error(horn.get("/api/staff/status", headers=world.alice.auth), 405, 1008)
     ok(status(horn, world.alice, "away"))
     assert ok(horn.get("/api/staff/info", headers=world.alice.auth))["staff"]["status"] == "away"
+
+
+def positions_seen(ws):
+    from tests.realtime.wsclient import frames
+
+    return [f["event"]["position"] for f in frames(ws) if f.get("type") == "queue_number"]
+
+
+def test_waiting_visitors_are_told_their_place_whenever_it_changes(horn, world, server):
+    from tests.realtime.wsclient import open_ws
+
+    first, second, third = (track(horn, world.acme.pk) for _ in range(3))
+    request_chat(horn, first)
+    with open_ws(server, first) as ws1, open_ws(server, second) as ws2, open_ws(server, third) as ws3:
+        request_chat(horn, second)
+        request_chat(horn, third)
+        assert positions_seen(ws1) == [1, 1]  # told again on each change, still next
+        assert positions_seen(ws2) == [2, 2]
+        assert positions_seen(ws3) == [3]
+        ok(send(horn, world.alice, {"type": "join_chat", "event": {}}))  # takes the first
+        assert positions_seen(ws2) == [1] and positions_seen(ws3) == [2]
+        assert positions_seen(ws1) == []  # no longer waiting
+    state = ok(horn.get("/api/state/init", params={"uid": third.uid}, headers=third.auth))["state"]
+    assert state["chats"][0]["queue_number"] == 2
+    mine = ok(horn.get("/api/state/init", params={"uid": first.uid}, headers=first.auth))["state"]
+    assert "queue_number" not in mine["chats"][0]

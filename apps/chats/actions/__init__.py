@@ -16,6 +16,7 @@ from apps.core.validation import validate
 from apps.realtime.publish import publish
 from apps.visitors import presence
 
+from ..queue import announce_if_changed
 from ..schemas import CLIENT_MSG_ID, SCHEMAS
 from . import groupcommit
 from .common import Sent, payload_hash
@@ -62,6 +63,7 @@ async def send_message(caller: Caller, data: dict, *, idempotency_key: str | Non
         extra["candidates"] = list(await presence.online(caller.org_id, STAFF))
     sent = await db(action, caller, clean, key, digest, **extra)
     await publish(sent.events)
+    await announce_if_changed(sent.events)
     return sent
 
 

@@ -24,6 +24,7 @@ from django.db import IntegrityError
 from apps.core.db import db
 from apps.realtime.publish import publish
 
+from ..queue import announce_if_changed
 from .common import Sent
 from .content import Post, post_content, post_contents
 
@@ -98,7 +99,9 @@ async def _store(org_id: int, batch: _Waiting) -> list:
 async def _publish_then_answer(previous: asyncio.Future | None, batch: _Waiting, outcomes: list) -> None:
     if previous is not None:
         await asyncio.wait([previous])  # publishes keep commit order
-    await publish([event for o in outcomes if isinstance(o, Sent) for event in o.events])
+    events = [event for o in outcomes if isinstance(o, Sent) for event in o.events]
+    await publish(events)
+    await announce_if_changed(events)  # a visitor's message may have put a chat back in the queue
     for (_, future), outcome in zip(batch, outcomes, strict=True):
         if future.done():  # the request went away; what was stored stays stored
             continue
