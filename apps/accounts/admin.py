@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Organisation, Staff
+from .models import Bot, Organisation, Staff
 
 
 @admin.register(Organisation)
@@ -14,3 +14,10 @@ class StaffAdmin(admin.ModelAdmin):
     list_display = ("sid", "name", "org", "user", "status", "max_chats")
     list_filter = ("org", "status")
     list_editable = ("max_chats",)
+
+
+@admin.register(Bot)
+class BotAdmin(admin.ModelAdmin):
+    list_display = ("bid", "name", "org", "is_active")
+    list_filter = ("org",)
+    readonly_fields = ("key",)

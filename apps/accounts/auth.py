@@ -32,23 +32,24 @@ from apps.core.errors import (
 )
 from apps.visitors import tokens as visitor_tokens
 
-from .models import Staff
+from .models import Bot, Staff
 from .orgs import get_org
 
-USER, STAFF = "user", "staff"
+USER, STAFF, BOT = "user", "staff", "bot"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 @dataclass(frozen=True, slots=True)
 class Caller:
     uid: str
-    role: str  # "user" (a visitor) or "staff"
+    role: str  # "user" (a visitor), "staff" or "bot"
     org_id: int
     name: str = ""
 
     @property
     def is_staff(self) -> bool:
-        return self.role == STAFF
+        """Staff-side: staff and bots see the staff view (queue, internal events)."""
+        return self.role in (STAFF, BOT)
 
 
 def request_origin(request) -> str | None:
@@ -87,20 +88,37 @@ TOKEN_CACHE_MAX = 10_000
 _token_cache: dict[str, tuple[float, Caller]] = {}
 
 
-async def _staff_token_caller(key: str) -> Caller | None:
+def _bot_by_key(key: str) -> Caller | None:
+    bot = Bot.objects.filter(key=key, is_active=True).values_list("bid", "org_id", "name").first()
+    return Caller(uid=bot[0], role=BOT, org_id=bot[1], name=bot[2]) if bot else None
+
+
+def _staff_by_token_caller(key: str) -> Caller | None:
+    staff = _staff_by_token(key)
+    return _staff_caller(staff) if staff is not None else None
+
+
+async def _cached_caller(key: str, load) -> Caller | None:
     now = time.monotonic()
     hit = _token_cache.get(key)
     if hit is not None and hit[0] >= now:
         return hit[1]
-    staff = await db(_staff_by_token, key)
-    if staff is None:
+    caller = await db(load, key)
+    if caller is None:
         _token_cache.pop(key, None)
         return None
     if len(_token_cache) >= TOKEN_CACHE_MAX:
         _token_cache.clear()
-    caller = _staff_caller(staff)
     _token_cache[key] = (now + TOKEN_TTL, caller)
     return caller
+
+
+async def _staff_token_caller(key: str) -> Caller | None:
+    return await _cached_caller(key, _staff_by_token_caller)
+
+
+async def _bot_key_caller(key: str) -> Caller | None:
+    return await _cached_caller(key, _bot_by_key)
 
 
 def forget_tokens() -> None:
@@ -162,8 +180,13 @@ async def authenticate(request, *, uid: str | None = None, query_token: bool = F
 async def _resolve(request, query_token: bool) -> Caller:
     scheme, _, key = request.headers.get("Authorization", "").partition(" ")
     if scheme:
+        if scheme.lower() == "bearer" and key.strip():
+            caller = await _bot_key_caller(key.strip())
+            if caller is None:
+                raise BadToken("unknown bot key", field="Authorization")
+            return caller
         if scheme.lower() != "token" or not key.strip():
-            raise BadToken("Authorization must be 'Token <key>'", field="Authorization")
+            raise BadToken("Authorization must be 'Token <key>' (staff) or 'Bearer <key>' (bot)", field="Authorization")
         caller = await _staff_token_caller(key.strip())
         if caller is None:
             raise BadToken("unknown staff token", field="Authorization")
@@ -176,7 +199,7 @@ async def _resolve(request, query_token: bool) -> Caller:
     if token is not None:
         caller = await _visitor_caller(request, token)
         if caller is None and field == "token" and len(token) == 40:
-            caller = await _staff_token_caller(token)
+            caller = await _staff_token_caller(token) or await _bot_key_caller(token)
         if caller is None:
             raise BadToken(field=field)
         return caller

@@ -52,3 +52,21 @@ class Staff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.sid}>"
+
+
+def _bot_key() -> str:
+    return secrets.token_hex(20)
+
+
+class Bot(models.Model):
+    """A bot or integration taking part in an org's chats through the API (`Authorization: Bearer <key>`)."""
+
+    bid = models.CharField(primary_key=True, max_length=ids.STAFF_LEN, default=ids.new_staff_id, editable=False)
+    org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="bots")
+    name = models.CharField(max_length=100)
+    key = models.CharField(max_length=40, unique=True, default=_bot_key)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.bid}>"

@@ -6,19 +6,28 @@ from rest_framework import serializers
 
 from apps.core import ids
 from apps.core.db import db
+from apps.core.errors import Forbidden
 from apps.core.http import api_view, json_body, ok
 from apps.core.validation import StrictSerializer, validate
 from apps.realtime.events import Notice
 from apps.realtime.publish import notify
 from apps.visitors import presence
 
-from .auth import authenticate_staff
+from .auth import STAFF, authenticate_staff
 from .models import Staff
+
+
+async def authenticate_person(request):
+    """A staff member, not a bot (bots have no profile or availability)."""
+    caller = await authenticate_staff(request)
+    if caller.role != STAFF:
+        raise Forbidden("only staff members (not bots) have this")
+    return caller
 
 
 @api_view("GET")
 async def staff_info(request):
-    caller = await authenticate_staff(request)
+    caller = await authenticate_person(request)
     staff = await db(Staff.objects.get, sid=caller.uid)
     return ok(
         cid=caller.org_id,
@@ -35,7 +44,7 @@ class StatusIn(StrictSerializer):
 @api_view("POST")
 async def staff_status(request):
     """POST /api/staff/status {"status": "online" | "away" | "offline"}: whether new chats may be assigned to me."""
-    caller = await authenticate_staff(request)
+    caller = await authenticate_person(request)
     status = validate(StatusIn, json_body(request))["status"]
     await db(lambda: Staff.objects.filter(sid=caller.uid).update(status=status))
     await notify(Notice(caller.org_id, "presence", {"uid": caller.uid, "role": "staff", "status": status}))

@@ -203,6 +203,7 @@ SCHEMAS = {
     "note": TextIn,
     "leave_chat": ChatEventIn,
     "agent_done": ChatEventIn,
+    "handover_to_agent": ChatEventIn,
     "transfer": TransferIn,
     "customer_identified": CustomerIdentifiedIn,
     "end_chat": EndChatIn,

@@ -8,7 +8,7 @@ commit (`groupcommit`), which stores and publishes them in batches.
 
 from __future__ import annotations
 
-from apps.accounts.auth import STAFF, USER, Caller, require_own_org
+from apps.accounts.auth import BOT, STAFF, USER, Caller, require_own_org
 from apps.accounts.orgs import get_org
 from apps.core.db import db
 from apps.core.errors import BadToken, Forbidden, InvalidValue, MissingField, UnknownField, UnknownType
@@ -22,26 +22,28 @@ from . import groupcommit
 from .common import Sent, payload_hash
 from .content import Post, check_content, post_content
 from .join import join_chat
-from .lifecycle import agent_done, customer_identified, end_chat, leave_chat, transfer
+from .lifecycle import agent_done, customer_identified, end_chat, handover_to_agent, leave_chat, transfer
 from .request import request_chat
 from .typing import read, typing
 
-ANYONE = frozenset({USER, STAFF})
+ANYONE = frozenset({USER, STAFF, BOT})
+STAFF_SIDE = frozenset({STAFF, BOT})
 ACTIONS = {
     "text": (post_content, ANYONE),
     "file": (post_content, ANYONE),
     "image": (post_content, ANYONE),
-    "note": (post_content, frozenset({STAFF})),
-    "info": (post_content, frozenset({STAFF})),
-    "leave_chat": (leave_chat, frozenset({STAFF})),
-    "agent_done": (agent_done, frozenset({STAFF})),
-    "transfer": (transfer, frozenset({STAFF})),
-    "customer_identified": (customer_identified, frozenset({STAFF})),
+    "note": (post_content, STAFF_SIDE),
+    "info": (post_content, STAFF_SIDE),
+    "leave_chat": (leave_chat, STAFF_SIDE),
+    "agent_done": (agent_done, STAFF_SIDE),
+    "transfer": (transfer, STAFF_SIDE),
+    "handover_to_agent": (handover_to_agent, frozenset({BOT})),
+    "customer_identified": (customer_identified, STAFF_SIDE),
     "end_chat": (end_chat, ANYONE),
     "typing": (typing, ANYONE),
     "read": (read, ANYONE),
     "request_chat": (request_chat, frozenset({USER})),
-    "join_chat": (join_chat, frozenset({STAFF})),
+    "join_chat": (join_chat, STAFF_SIDE),
 }
 
 

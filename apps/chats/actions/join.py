@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from apps.accounts.auth import Caller
+from apps.accounts.auth import BOT, Caller
 from apps.core.errors import ChatEnded, NothingWaiting
 
 from ..models import Chat, ChatMember, Message
@@ -28,7 +28,10 @@ def join_chat(caller: Caller, data: dict, key: str | None, digest: str) -> Sent:
         ChatMember.objects.create(chat=chat, uid=caller.uid, role=caller.role)
     else:
         ChatMember.objects.filter(pk=member.pk).update(left_at=None, joined_at=timezone.now())
-    if chat.owner_id is None:
+    if caller.role == BOT:
+        # A bot takes the chat out of the queue, but ownership is for people (see handover_to_agent).
+        Chat.objects.filter(pk=chat.pk).update(state=Chat.ACTIVE, waiting_since=None)
+    elif chat.owner_id is None:
         # The first staff member to join a waiting chat owns it.
         Chat.objects.filter(pk=chat.pk).update(owner_id=caller.uid, state=Chat.ACTIVE, waiting_since=None)
     body = {"event": {"chat": {"id": chat.id}}}

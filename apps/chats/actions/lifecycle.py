@@ -21,7 +21,7 @@ def leave_chat(caller: Caller, data: dict, key: str | None, digest: str) -> Sent
     ChatMember.objects.filter(chat=chat, uid=caller.uid, left_at__isnull=True).update(left_at=timezone.now())
     if chat.owner_id == caller.uid:
         # Ownership passes to the staff member who joined first among those still in, if any.
-        heir = next((uid for uid, role in members if role != "user" and uid != caller.uid), None)
+        heir = next((uid for uid, role in members if role == STAFF and uid != caller.uid), None)
         Chat.objects.filter(pk=chat.pk).update(owner_id=heir)
     body = {"event": {"chat": {"id": chat.id}}}
     return store(caller, chat, "leave_chat", body, key, digest, members=members)
@@ -95,3 +95,15 @@ def transfer(caller: Caller, data: dict, key: str | None, digest: str) -> Sent:
     Chat.objects.filter(pk=chat.pk).update(owner_id=None, state=Chat.REQUESTED, queue=to["queue"], waiting_since=first)
     event = {"chat": {"id": chat.id}, "to": {"queue": to["queue"]}}
     return store(caller, chat, "transfer", {"event": event}, key, digest, members=members, to_staff=True)
+
+
+@idempotent
+def handover_to_agent(caller: Caller, data: dict, key: str | None, digest: str) -> Sent:
+    """A bot hands its chat to people: the bot leaves and the chat waits in the queue, in order of its request."""
+    chat = lock_chat(caller, data["chat"]["id"])
+    members = require_open_member(caller, chat)
+    bots = [uid for uid, role in members if role == "bot"]
+    ChatMember.objects.filter(chat=chat, uid__in=bots, left_at__isnull=True).update(left_at=timezone.now())
+    Chat.objects.filter(pk=chat.pk).update(owner_id=None, state=Chat.REQUESTED, waiting_since=chat.created_at)
+    body = {"event": {"chat": {"id": chat.id}}}
+    return store(caller, chat, "handover_to_agent", body, key, digest, members=members, to_staff=True)

@@ -1,0 +1,109 @@
+"""Bots take part through the same API with a bot identity (`Authorization: Bearer <key>`)."""
+
+from dataclasses import dataclass
+
+import pytest
+
+from apps.accounts.models import Bot
+from apps.chats.models import Chat, ChatMember
+from tests.helpers import error, ok, request_chat, send, snapshot, text, track
+from tests.realtime.wsclient import events, frames, open_ws
+
+
+@dataclass
+class BotUser:
+    uid: str
+    token: str
+
+    @property
+    def auth(self) -> dict:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@pytest.fixture
+def helper(world) -> BotUser:
+    bot = Bot.objects.create(org=world.acme, name="Helper")
+    return BotUser(bot.bid, bot.key)
+
+
+def test_a_bot_answers_first_then_hands_over_to_a_person(horn, world, server, helper):
+    visitor = track(horn, world.acme.pk)
+    chat_id = request_chat(horn, visitor)
+    with open_ws(server, visitor) as v_ws, open_ws(server, helper) as bot_ws:  # ?token= takes a bot key too
+        joined = ok(send(horn, helper, {"type": "join_chat", "event": {}}))  # claims the oldest, like staff
+        assert joined["chat"]["id"] == chat_id
+        buttons = [{"type": "postback", "text": "Talk to a human", "payload": "HUMAN"}]
+        ok(text(horn, helper, chat_id, "Hi, I am the shop's bot.", quick_replies=buttons))
+        ok(text(horn, visitor, chat_id, "Talk to a human", quick_reply_payload="HUMAN"))
+        seen = events(frames(v_ws))
+        assert [(e["type"], e["from"]["role"]) for e in seen] == [
+            ("join_chat", "bot"),
+            ("text", "bot"),
+            ("text", "user"),
+        ]
+        assert [e["quick_reply_payload"] for e in events(frames(bot_ws)) if e["from"]["role"] == "user"] == ["HUMAN"]
+    row = Chat.objects.get(pk=chat_id)
+    assert (row.state, row.owner_id) == ("active", None)  # bots do not own chats
+
+    with open_ws(server, world.alice) as a_ws:
+        ok(send(horn, helper, {"type": "handover_to_agent", "chat": {"id": chat_id}}))
+        assert [e["type"] for e in events(frames(a_ws))] == ["handover_to_agent"]  # the queue changed
+    assert Chat.objects.get(pk=chat_id).state == "requested"
+    assert not ChatMember.objects.filter(chat_id=chat_id, uid=helper.uid, left_at__isnull=True).exists()
+    taken = ok(send(horn, world.alice, {"type": "join_chat", "event": {}}))
+    assert taken["chat"]["id"] == chat_id and Chat.objects.get(pk=chat_id).owner_id == world.alice.sid
+    (mine,) = ok(horn.get("/api/state/init", headers=world.alice.auth))["state"]["chats"]
+    assert [m["from"]["role"] for m in mine["msgs"]][:3] == ["user", "bot", "bot"]  # the bot conversation comes along
+
+
+def test_bots_see_the_staff_side_and_write_notes(horn, world, helper):
+    visitor = track(horn, world.acme.pk)
+    chat_id = request_chat(horn, visitor)
+    state = ok(horn.get("/api/state/init", headers=helper.auth))["state"]
+    assert [q["id"] for q in state["queue"]] == [chat_id]
+    ok(send(horn, helper, {"type": "join_chat", "chat": {"id": chat_id}}))
+    ok(send(horn, helper, {"type": "note", "chat": {"id": chat_id}, "text": "intent: refund"}))
+    visitor_view = ok(horn.get("/api/state/init", headers=visitor.auth))["state"]["chats"][0]["msgs"]
+    assert "note" not in [m["type"] for m in visitor_view]
+
+
+def test_bot_keys_and_bot_limits(horn, world, helper):
+    visitor = track(horn, world.acme.pk)
+    chat_id = request_chat(horn, visitor)
+    error(horn.get("/api/state/init", headers={"Authorization": "Bearer nope"}), 401, 2002, "Authorization")
+    error(horn.get("/api/staff/info", headers=helper.auth), 403, 2004)  # bots have no staff profile
+    error(horn.post("/api/staff/status", json={"status": "away"}, headers=helper.auth), 403, 2004)
+    before = snapshot()
+    body = {"type": "handover_to_agent", "chat": {"id": chat_id}}
+    error(send(horn, world.alice, body), 403, 2004, "type")  # people do not hand over to people
+    error(send(horn, visitor, {**body, "from": {"id": visitor.uid}}), 403, 2004, "type")
+    error(send(horn, helper, body), 403, 4002, "chat.id")  # not in the chat
+    error(send(horn, helper, {"type": "request_chat"}), 403, 2004, "type")
+    assert snapshot() == before
+    Bot.objects.filter(bid=helper.uid).update(is_active=False)
+    from apps.accounts import auth
+
+    auth.forget_tokens()
+    error(horn.get("/api/state/init", headers=helper.auth), 401, 2002)
+
+
+def test_another_orgs_bot_sees_nothing(horn, world):
+    stranger = Bot.objects.create(org=world.globex, name="Other")
+    bot = BotUser(stranger.bid, stranger.key)
+    chat_id = request_chat(horn, track(horn, world.acme.pk))
+    error(send(horn, bot, {"type": "join_chat", "chat": {"id": chat_id}}), 404, 3001, "chat.id")
+    assert ok(horn.get("/api/state/init", headers=bot.auth))["state"]["queue"] == []
+
+
+def test_horn_bot_creates_a_working_key(horn, world):
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("horn_bot", "--org", "Acme", "--name", "Helper", "--json", stdout=out)
+    made = json.loads(out.getvalue())
+    assert made["oid"] == world.acme.pk
+    headers = {"Authorization": f"Bearer {made['key']}"}
+    assert ok(horn.get("/api/state/init", headers=headers))["uid"] == made["bid"]
