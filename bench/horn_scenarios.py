@@ -255,14 +255,19 @@ REDIS_START = [
 ]
 
 
-def restart_redis() -> None:
+def restart_redis(down_for: float = 1.0) -> None:
+    """Shut the machine's Redis down and start it again as the machine starts it (the tests use this too)."""
     subprocess.run(["redis-cli", "-h", "127.0.0.1", "shutdown", "nosave"], capture_output=True)
-    time.sleep(1)
-    subprocess.run(REDIS_START, capture_output=True)
+    time.sleep(down_for)
+    subprocess.run(REDIS_START, capture_output=True, check=True)
     for _ in range(50):
-        if subprocess.run(["redis-cli", "-h", "127.0.0.1", "ping"], capture_output=True).returncode == 0:
+        if (
+            subprocess.run(["redis-cli", "-h", "127.0.0.1", "ping"], capture_output=True, text=True).stdout.strip()
+            == "PONG"
+        ):
             return
         time.sleep(0.1)
+    raise RuntimeError("redis did not come back")
 
 
 async def chat_load(horn: Horn, rooms: list[Room], receivers: dict, rate: int, seconds: float, during=None) -> dict:

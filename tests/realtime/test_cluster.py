@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import connection
 
 from apps.chats.models import Message
+from bench import horn_scenarios
 from tests.helpers import join, ok, request_chat, track
 from tests.realtime.cluster import Node
 from tests.realtime.receiver import Receiver
@@ -180,34 +181,7 @@ def redis_cli(*args: str) -> str:
 
 
 def restart_redis():
-    subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", "6379", "shutdown", "nosave"], capture_output=True)
-    time.sleep(1.5)
-    subprocess.run(
-        [
-            "redis-server",
-            "--daemonize",
-            "yes",
-            "--bind",
-            "127.0.0.1",
-            "-::1",
-            "--port",
-            "6379",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            "/var/lib/redis",
-            "--logfile",
-            "/var/log/redis/ci.log",
-        ],
-        check=True,
-    )
-    for _ in range(50):
-        if redis_cli("ping").strip() == "PONG":
-            return
-        time.sleep(0.1)
-    raise AssertionError("redis did not come back")
+    horn_scenarios.restart_redis(down_for=1.5)
 
 
 def test_a_redis_restart_loses_no_acknowledged_message(world, scene, nodes):

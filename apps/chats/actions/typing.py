@@ -23,20 +23,25 @@ from .common import Sent, require_open_member
 async def typing(caller: Caller, data: dict) -> Sent:
     chat_id = data["chat"]["id"]
     members = await db(_open_members, caller, chat_id)
-    payload = {
-        "cid": caller.org_id,
-        "type": "typing",
-        "from": {"id": caller.uid, "name": caller.name, "role": caller.role},
-        "chat": {"id": chat_id},
-        "t": {"t0": int(time.time())},
-        "event": {"on": data["event"]["on"]},
-    }
+    payload = _payload(caller, "typing", chat_id, {"on": data["event"]["on"]})
     draft = data["event"].get("text")
     staff_payload = payload
     if caller.role == USER and draft and data["event"]["on"]:
         staff_payload = {**payload, "event": {"on": True, "text": draft}}
     await publish_transient(Transient(caller.org_id, staff_payload, payload, members, caller.uid))
     return Sent(None, [])
+
+
+def _payload(caller: Caller, type_: str, chat_id: str, event: dict) -> dict:
+    """A transient event in the shape of a message (no mid, no version: nothing is stored)."""
+    return {
+        "cid": caller.org_id,
+        "type": type_,
+        "from": {"id": caller.uid, "name": caller.name, "role": caller.role},
+        "chat": {"id": chat_id},
+        "t": {"t0": int(time.time())},
+        "event": event,
+    }
 
 
 def _open_members(caller: Caller, chat_id: str) -> tuple[tuple[str, str], ...]:
@@ -50,14 +55,7 @@ async def read(caller: Caller, data: dict) -> Sent:
     """A read receipt: the caller has read the chat up to `event.mid`. Kept per member, pushed to the others."""
     chat_id = data["chat"]["id"]
     seq, members = await db(_mark_read, caller, chat_id, data["event"]["mid"])
-    payload = {
-        "cid": caller.org_id,
-        "type": "read",
-        "from": {"id": caller.uid, "name": caller.name, "role": caller.role},
-        "chat": {"id": chat_id},
-        "t": {"t0": int(time.time())},
-        "event": {"mid": data["event"]["mid"], "version": str(seq)},
-    }
+    payload = _payload(caller, "read", chat_id, {"mid": data["event"]["mid"], "version": str(seq)})
     await publish_transient(Transient(caller.org_id, payload, payload, members, caller.uid))
     return Sent(None, [])
 
