@@ -7,6 +7,8 @@ from django.db import models
 
 from apps.core import ids
 
+from .hours import validate_business_hours, validate_timezone
+
 
 def _org_secret() -> str:
     return secrets.token_urlsafe(32)
@@ -22,6 +24,11 @@ class Organisation(models.Model):
     secret = models.CharField(max_length=64, default=_org_secret)
     # New chats go straight to the available staff member with the most free capacity.
     auto_assign = models.BooleanField(default=False)
+    # Opening hours in `timezone`: {"mon": [["09:00", "17:00"]], ...}; a day not listed is closed.
+    # Empty: always open. Outside them, and whenever no staff member is available, visitors are
+    # told `platform_closed` and may leave a message (see apps.accounts.hours).
+    business_hours = models.JSONField(default=dict, blank=True, validators=[validate_business_hours])
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -7,7 +7,7 @@ after an admin edits the list is the price of not querying for it each time.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from apps.core.db import db
 from apps.core.errors import NotFound
@@ -23,17 +23,24 @@ class OrgInfo:
     name: str
     allowed_origins: frozenset[str]
     auto_assign: bool = False
+    business_hours: dict = field(default_factory=dict)
+    timezone: str = "UTC"
 
 
 _cache: dict[int, tuple[float, OrgInfo]] = {}
 
 
 def _load(org_id: int) -> OrgInfo | None:
-    row = Organisation.objects.filter(pk=org_id).values("id", "name", "allowed_origins", "auto_assign").first()
+    row = (
+        Organisation.objects.filter(pk=org_id)
+        .values("id", "name", "allowed_origins", "auto_assign", "business_hours", "timezone")
+        .first()
+    )
     if row is None:
         return None
     origins = frozenset(o.rstrip("/") for o in row["allowed_origins"] or [] if isinstance(o, str))
-    return OrgInfo(row["id"], row["name"], origins, row["auto_assign"])
+    hours = row["business_hours"] if isinstance(row["business_hours"], dict) else {}
+    return OrgInfo(row["id"], row["name"], origins, row["auto_assign"], hours, row["timezone"])
 
 
 async def get_org(org_id: int) -> OrgInfo:

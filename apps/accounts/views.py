@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from apps.chats.actions.routing import set_status
 from apps.core import ids
 from apps.core.db import db
 from apps.core.errors import Forbidden
 from apps.core.http import api_view, json_body, ok
 from apps.core.validation import StrictSerializer, validate
-from apps.realtime.events import Notice
-from apps.realtime.publish import notify
 from apps.visitors import presence
 
 from .auth import STAFF, authenticate_staff
@@ -46,8 +45,7 @@ async def staff_status(request):
     """POST /api/staff/status {"status": "online" | "away" | "offline"}: whether new chats may be assigned to me."""
     caller = await authenticate_person(request)
     status = validate(StatusIn, json_body(request))["status"]
-    await db(lambda: Staff.objects.filter(sid=caller.uid).update(status=status))
-    await notify(Notice(caller.org_id, "presence", {"uid": caller.uid, "role": "staff", "status": status}))
+    await set_status(caller, status)
     return ok(status=status)
 
 

@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class ChatsConfig(AppConfig):
     name = "apps.chats"
     label = "chats"
+
+    def ready(self) -> None:
+        from apps.visitors import presence
+
+        from .actions.routing import staff_came_online
+
+        presence.staff_online_hooks.append(staff_came_online)

@@ -21,6 +21,10 @@ class Chat(models.Model):
     queue = models.CharField(max_length=64, blank=True, default="")
     # FIFO key of the queue: when the chat (last) started waiting.
     waiting_since = models.DateTimeField(null=True, blank=True)
+    # Opened while nobody could take chats (platform_closed): the visitor left a message for later.
+    offline = models.BooleanField(default=False)
+    # The visitor closed the chat window (client_left); cleared when they write again.
+    visitor_left_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     ended_at = models.DateTimeField(null=True, blank=True)
 

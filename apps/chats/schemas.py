@@ -151,11 +151,12 @@ class ReadIn(MessageIn):
 
 class TransferTo(StrictSerializer):
     staff = IdField("staff", required=False)
+    bot = IdField("staff", required=False)  # bot ids have the staff id form
     queue = StrictCharField(max_length=64, required=False)
 
     def validate(self, attrs):
         if len(attrs) != 1:
-            raise serializers.ValidationError("give exactly one of staff or queue")
+            raise serializers.ValidationError("give exactly one of staff, bot or queue")
         return attrs
 
 
@@ -204,6 +205,8 @@ SCHEMAS = {
     "leave_chat": ChatEventIn,
     "agent_done": ChatEventIn,
     "handover_to_agent": ChatEventIn,
+    "client_left": ChatEventIn,
+    "client_unload": ChatEventIn,
     "transfer": TransferIn,
     "customer_identified": CustomerIdentifiedIn,
     "end_chat": EndChatIn,

@@ -23,6 +23,10 @@ from apps.realtime.publish import notify
 ROLES = ("user", "staff")
 ORGS = "presence-orgs"
 
+# Coroutine functions called with (org_id, uid) when a staff member comes online
+# (apps.chats registers automatic assignment here).
+staff_online_hooks: list = []
+
 
 def key(org_id: int, role: str) -> str:
     return f"online-{role}-{org_id}"
@@ -61,6 +65,9 @@ async def touch_many(members: list[tuple[int, str, str]]) -> None:
     for (org_id, uid, role), new in zip(members, added, strict=True):
         if new:
             await notify(Notice(org_id, "presence", {"uid": uid, "role": role, "online": True}))
+            if role == "staff":
+                for hook in staff_online_hooks:
+                    await hook(org_id, uid)
 
 
 async def sweep() -> None:

@@ -49,11 +49,18 @@ def test_a_bot_answers_first_then_hands_over_to_a_person(horn, world, server, he
         ok(send(horn, helper, {"type": "handover_to_agent", "chat": {"id": chat_id}}))
         assert [e["type"] for e in events(frames(a_ws))] == ["handover_to_agent"]  # the queue changed
     assert Chat.objects.get(pk=chat_id).state == "requested"
-    assert not ChatMember.objects.filter(chat_id=chat_id, uid=helper.uid, left_at__isnull=True).exists()
-    taken = ok(send(horn, world.alice, {"type": "join_chat", "event": {}}))
+    # The bot keeps the visitor company while the chat waits, and steps out when a person takes it.
+    assert ChatMember.objects.filter(chat_id=chat_id, uid=helper.uid, left_at__isnull=True).exists()
+    ok(text(horn, helper, chat_id, "A colleague will be with you shortly."))
+    with open_ws(server, helper) as bot_ws:
+        taken = ok(send(horn, world.alice, {"type": "join_chat", "event": {}}))
+        assert [(e["type"], e["from"]["id"]) for e in events(frames(bot_ws))] == [("join_chat", world.alice.sid)]
     assert taken["chat"]["id"] == chat_id and Chat.objects.get(pk=chat_id).owner_id == world.alice.sid
+    assert not ChatMember.objects.filter(chat_id=chat_id, uid=helper.uid, left_at__isnull=True).exists()
+    error(text(horn, helper, chat_id, "still here"), 403, 4002, "chat.id")
     (mine,) = ok(horn.get("/api/state/init", headers=world.alice.auth))["state"]["chats"]
     assert [m["from"]["role"] for m in mine["msgs"]][:3] == ["user", "bot", "bot"]  # the bot conversation comes along
+    assert [m["from"]["role"] for m in taken["chat"]["msgs"]] == [m["from"]["role"] for m in mine["msgs"]]
 
 
 def test_bots_see_the_staff_side_and_write_notes(horn, world, helper):

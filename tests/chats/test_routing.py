@@ -10,6 +10,7 @@ from apps.accounts import orgs
 from apps.accounts.models import Organisation, Staff
 from apps.chats.models import Chat
 from tests.helpers import error, ok, request_chat, send, track
+from tests.realtime.wsclient import events, frames, open_ws
 
 
 def online(client, *staff):
@@ -59,6 +60,7 @@ def test_away_offline_and_disconnected_staff_get_no_chats(horn, world, auto):
     chat_id = request_chat(horn, track(horn, world.acme.pk))
     assert owner(chat_id) == (None, "requested")
     ok(status(horn, world.alice, "online"))
+    assert owner(chat_id) == (world.alice.sid, "active")  # the waiting chat comes to her at once
     assert owner(request_chat(horn, track(horn, world.acme.pk)))[0] == world.alice.sid
     # Charlie (another org) is online and free, and never gets Acme's chats.
     online(horn, world.charlie)
@@ -71,14 +73,35 @@ def test_without_auto_assignment_chats_wait_for_a_claim(horn, world):
     assert owner(request_chat(horn, track(horn, world.acme.pk))) == (None, "requested")
 
 
-def test_ending_a_chat_frees_capacity(horn, world, auto):
+def test_freed_capacity_takes_the_chat_waiting_longest(horn, world, auto, server):
     capacity(**{world.alice.sid: 1})
     online(horn, world.alice)
     first = request_chat(horn, track(horn, world.acme.pk))
-    second = request_chat(horn, track(horn, world.acme.pk))
-    assert (owner(first)[0], owner(second)[0]) == (world.alice.sid, None)
-    ok(send(horn, world.alice, {"type": "end_chat", "chat": {"id": first}}))
-    assert owner(request_chat(horn, track(horn, world.acme.pk)))[0] == world.alice.sid
+    second_visitor = track(horn, world.acme.pk)
+    second = request_chat(horn, second_visitor)
+    third = request_chat(horn, track(horn, world.acme.pk))
+    assert [owner(c)[0] for c in (first, second, third)] == [world.alice.sid, None, None]
+    with open_ws(server, second_visitor) as v_ws, open_ws(server, world.alice) as a_ws:
+        ok(send(horn, world.alice, {"type": "end_chat", "chat": {"id": first}}))
+        assert [(e["type"], e["chat"]["id"]) for e in events(frames(a_ws))] == [
+            ("end_chat", first),
+            ("join_chat", second),  # assigned to her, the one waiting longest, not the newest
+        ]
+        got = events(frames(v_ws))
+        assert [(e["type"], e["from"]["id"], e["event"].get("assigned")) for e in got] == [
+            ("join_chat", world.alice.sid, True)
+        ]
+    assert [owner(c)[0] for c in (second, third)] == [world.alice.sid, None]
+    # Leaving frees her too, and so does agent_done.
+    ok(send(horn, world.alice, {"type": "agent_done", "chat": {"id": second}}))
+    assert owner(third) == (world.alice.sid, "active")
+
+
+def test_a_waiting_chat_goes_to_an_agent_who_comes_online(horn, world, auto):
+    waiting = request_chat(horn, track(horn, world.acme.pk))
+    assert owner(waiting) == (None, "requested")
+    online(horn, world.bob)  # his first ping
+    assert owner(waiting) == (world.bob.sid, "active")
 
 
 def test_assignment_under_load_never_exceeds_capacity(horn, world, auto, server):

@@ -8,6 +8,8 @@ commit (`groupcommit`), which stores and publishes them in batches.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from apps.accounts.auth import BOT, STAFF, USER, Caller, require_own_org
 from apps.accounts.orgs import get_org
 from apps.core.db import db
@@ -16,15 +18,24 @@ from apps.core.validation import validate
 from apps.realtime.publish import publish
 from apps.visitors import presence
 
-from ..queue import announce_if_changed
+from .. import availability
 from ..schemas import CLIENT_MSG_ID, SCHEMAS
 from . import groupcommit
 from .common import Sent, payload_hash
 from .content import Post, check_content, post_content
 from .join import join_chat
-from .lifecycle import agent_done, customer_identified, end_chat, handover_to_agent, leave_chat, transfer
+from .lifecycle import (
+    agent_done,
+    client_left,
+    customer_identified,
+    end_chat,
+    handover_to_agent,
+    leave_chat,
+    transfer,
+)
 from .request import request_chat
-from .typing import read, typing
+from .routing import settle
+from .typing import client_unload, platform_closed, read, typing
 
 ANYONE = frozenset({USER, STAFF, BOT})
 STAFF_SIDE = frozenset({STAFF, BOT})
@@ -42,9 +53,12 @@ ACTIONS = {
     "end_chat": (end_chat, ANYONE),
     "typing": (typing, ANYONE),
     "read": (read, ANYONE),
+    "client_left": (client_left, frozenset({USER})),
+    "client_unload": (client_unload, frozenset({USER})),
     "request_chat": (request_chat, frozenset({USER})),
     "join_chat": (join_chat, STAFF_SIDE),
 }
+TRANSIENT = (typing, read, client_unload)  # pushed to members, nothing stored
 
 
 async def send_message(caller: Caller, data: dict, *, idempotency_key: str | None = None) -> Sent:
@@ -55,18 +69,29 @@ async def send_message(caller: Caller, data: dict, *, idempotency_key: str | Non
         raise Forbidden(f"a {caller.role} may not send {clean['type']}", field="type")
     key = _idempotency_key(clean.get("client_msg_id"), idempotency_key)
     digest = payload_hash({k: v for k, v in clean.items() if k != "client_msg_id"})
-    if action in (typing, read):  # transient: nothing stored in the log
+    if action in TRANSIENT:
         return await action(caller, clean)
     if action is post_content:
         check_content(caller, clean)
         return await groupcommit.submit(Post(caller, clean, key, digest))
-    extra = {}
-    if action is request_chat and (await get_org(caller.org_id)).auto_assign:
-        extra["candidates"] = list(await presence.online(caller.org_id, STAFF))
-    sent = await db(action, caller, clean, key, digest, **extra)
+    if action is request_chat:
+        return await _request_chat(caller, clean, key, digest)
+    sent = await db(action, caller, clean, key, digest)
     await publish(sent.events)
-    await announce_if_changed(sent.events)
+    await settle(caller.org_id, sent.events)
     return sent
+
+
+async def _request_chat(caller: Caller, clean: dict, key: str | None, digest: str) -> Sent:
+    """Open the chat; when nobody can take it now, as an offline chat, and the visitor is told (platform_closed)."""
+    staff = list(await presence.online(caller.org_id, STAFF))
+    available = await availability.check(await get_org(caller.org_id), staff)
+    sent = await db(request_chat, caller, clean, key, digest, offline=not available.open)
+    await publish(sent.events)
+    if not available.open and sent.events:
+        await platform_closed(caller, sent.message.chat_id, available)
+    await settle(caller.org_id, sent.events, staff)
+    return replace(sent, extra={"available": available.as_dict()})
 
 
 def _validate(data: dict) -> dict:

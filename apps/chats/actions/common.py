@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import orjson
 from django.db import IntegrityError, transaction
 from django.db.models import Min
+from django.utils import timezone
 
-from apps.accounts.auth import Caller
+from apps.accounts.auth import BOT, Caller
 from apps.core.errors import ChatEnded, IdempotencyConflict, NotFound, NotMember
 from apps.realtime.events import Event
 
@@ -27,12 +28,18 @@ class Sent:
 
     message: Message | None
     events: list[Event]
+    # More fields for the sender's answer; a "chat" entry adds to the answer's `chat`.
+    extra: dict = field(default_factory=dict)
 
     def reply(self, chat_id: str) -> dict:
         """The fields of a successful answer: the stored message's mid (empty when nothing is stored)."""
         if self.message is None:
-            return {"mid": "", "chat": {"id": chat_id}}
-        return {"mid": self.message.mid, "chat": {"id": self.message.chat_id}}
+            out = {"mid": "", "chat": {"id": chat_id}}
+        else:
+            out = {"mid": self.message.mid, "chat": {"id": self.message.chat_id}}
+        for name, value in self.extra.items():
+            out[name] = {**out["chat"], **value} if name == "chat" else value
+        return out
 
 
 def payload_hash(data: dict) -> str:
@@ -93,6 +100,13 @@ def require_open_member(caller: Caller, chat: Chat) -> tuple[tuple[str, str], ..
 
 def current_members(chat: Chat) -> tuple[tuple[str, str], ...]:
     return tuple(ChatMember.objects.filter(chat=chat, left_at__isnull=True).values_list("uid", "role"))
+
+
+def bots_step_out(chat: Chat, members: tuple[tuple[str, str], ...]) -> None:
+    """A person takes a waiting chat: bots that kept the visitor company leave (the join event tells them)."""
+    bots = [uid for uid, role in members if role == BOT]
+    if bots:
+        ChatMember.objects.filter(chat=chat, uid__in=bots, left_at__isnull=True).update(left_at=timezone.now())
 
 
 def store(

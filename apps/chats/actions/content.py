@@ -95,6 +95,7 @@ def post_contents(org_id: int, posts: list[Post]) -> list[Sent | HornError]:
         now = timezone.now()
         rows: list[tuple[int, Message, bool]] = []  # (index of the post, message, also to all staff)
         requeued = _requeue(org_id, fresh, chats, now)
+        _visitor_back(fresh, chats)
         for i, post in fresh:
             if post.chat_id in requeued and requeued.pop(post.chat_id):
                 # The chat is back in the queue: every staff member is told, before the message itself.
@@ -165,6 +166,13 @@ def _requeue(org_id: int, fresh: list[tuple[int, Post]], chats: dict, now) -> di
     return back
 
 
+def _visitor_back(fresh: list[tuple[int, Post]], chats: dict) -> None:
+    """A visitor who closed the chat window (client_left) and writes again is back."""
+    back = {post.chat_id for _, post in fresh if post.caller.role == USER and chats[post.chat_id][2]}
+    if back:
+        Chat.objects.filter(pk__in=list(back)).update(visitor_left_at=None)
+
+
 # The two statements below are the hot path of every message, in SQL rather
 # than through the ORM: building these queries cost more CPU than running them.
 _CHAT, _MEMBER, _MESSAGE = Chat._meta.db_table, ChatMember._meta.db_table, Message._meta.db_table
@@ -186,8 +194,8 @@ _COLUMNS = [
 ]
 
 
-def _lock_chats(org_id: int, ids: set[str]) -> dict[str, tuple[str, tuple[tuple[str, str], ...]]]:
-    """Lock the org's chats among `ids`; their state and current members, by chat id.
+def _lock_chats(org_id: int, ids: set[str]) -> dict[str, tuple[str, tuple[tuple[str, str], ...], bool]]:
+    """Lock the org's chats among `ids`; their state, current members and whether the visitor left, by chat id.
 
     Rows are read (and locked) in primary-key order, so two batches never wait
     on each other crosswise; membership rows are locked with them, which only
@@ -196,18 +204,18 @@ def _lock_chats(org_id: int, ids: set[str]) -> dict[str, tuple[str, tuple[tuple[
     marks = ", ".join(["%s"] * len(ids))
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     sql = (
-        f"SELECT c.id, c.state, m.uid, m.role FROM {_CHAT} c"
+        f"SELECT c.id, c.state, c.visitor_left_at IS NOT NULL, m.uid, m.role FROM {_CHAT} c"
         f" LEFT JOIN {_MEMBER} m ON m.chat_id = c.id AND m.left_at IS NULL"
         f" WHERE c.org_id = %s AND c.id IN ({marks}) ORDER BY c.id, m.id{lock}"
     )
-    rows: dict[str, tuple[str, list[tuple[str, str]]]] = {}
+    rows: dict[str, tuple[str, list[tuple[str, str]], bool]] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, [org_id, *sorted(ids)])
-        for chat_id, state, uid, role in cursor.fetchall():
-            members = rows.setdefault(chat_id, (state, []))[1]
+        for chat_id, state, left, uid, role in cursor.fetchall():
+            members = rows.setdefault(chat_id, (state, [], bool(left)))[1]
             if uid is not None:
                 members.append((uid, role))
-    return {chat_id: (state, tuple(members)) for chat_id, (state, members) in rows.items()}
+    return {chat_id: (state, tuple(members), left) for chat_id, (state, members, left) in rows.items()}
 
 
 def _insert(messages: list[Message]) -> None:
@@ -237,11 +245,11 @@ def _insert(messages: list[Message]) -> None:
         cursor.executemany(sql, rows)
 
 
-def _check(post: Post, chats: dict[str, tuple[str, tuple[tuple[str, str], ...]]]) -> None:
+def _check(post: Post, chats: dict[str, tuple[str, tuple[tuple[str, str], ...], bool]]) -> None:
     chat = chats.get(post.chat_id)
     if chat is None:
         raise NotFound("chat not found", field="chat.id")
-    state, members = chat
+    state, members, _ = chat
     if state == Chat.ENDED:
         raise ChatEnded(field="chat.id")
     if not any(uid == post.caller.uid for uid, _ in members):

@@ -24,9 +24,9 @@ from django.db import IntegrityError
 from apps.core.db import db
 from apps.realtime.publish import publish
 
-from ..queue import announce_if_changed
 from .common import Sent
 from .content import Post, post_content, post_contents
+from .routing import settle
 
 log = logging.getLogger("horn.groupcommit")
 
@@ -101,7 +101,8 @@ async def _publish_then_answer(previous: asyncio.Future | None, batch: _Waiting,
         await asyncio.wait([previous])  # publishes keep commit order
     events = [event for o in outcomes if isinstance(o, Sent) for event in o.events]
     await publish(events)
-    await announce_if_changed(events)  # a visitor's message may have put a chat back in the queue
+    for org_id in {e.org_id for e in events if e.to_staff}:
+        await settle(org_id, events)  # a visitor's message put a chat back in the queue
     for (_, future), outcome in zip(batch, outcomes, strict=True):
         if future.done():  # the request went away; what was stored stays stored
             continue

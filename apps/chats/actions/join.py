@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from django.conf import settings
 from django.utils import timezone
 
 from apps.accounts.auth import BOT, Caller
 from apps.core.errors import ChatEnded, NothingWaiting
 
 from ..models import Chat, ChatMember, Message
-from .common import Sent, idempotent, lock_chat, store
+from ..selectors import recent_messages
+from ..sequence import current_seq
+from .common import Sent, bots_step_out, current_members, idempotent, lock_chat, store
 
 # Claimers racing for the head of the queue skip past each other; this many is plenty.
 CLAIM_CANDIDATES = 50
@@ -23,7 +28,8 @@ def join_chat(caller: Caller, data: dict, key: str | None, digest: str) -> Sent:
     member = ChatMember.objects.filter(chat=chat, uid=caller.uid).first()
     if member is not None and member.left_at is None:
         # Already in: a repeated join changes nothing and answers with the join that counted.
-        return Sent(_last_join(chat, caller), [])
+        return Sent(_last_join(chat, caller), [], {"chat": _history(chat, current_seq(caller.org_id))})
+    before = current_members(chat)
     if member is None:
         ChatMember.objects.create(chat=chat, uid=caller.uid, role=caller.role)
     else:
@@ -31,11 +37,25 @@ def join_chat(caller: Caller, data: dict, key: str | None, digest: str) -> Sent:
     if caller.role == BOT:
         # A bot takes the chat out of the queue, but ownership is for people (see handover_to_agent).
         Chat.objects.filter(pk=chat.pk).update(state=Chat.ACTIVE, waiting_since=None)
-    elif chat.owner_id is None:
-        # The first staff member to join a waiting chat owns it.
-        Chat.objects.filter(pk=chat.pk).update(owner_id=caller.uid, state=Chat.ACTIVE, waiting_since=None)
+    else:
+        if chat.state == Chat.REQUESTED:
+            bots_step_out(chat, before)
+        if chat.owner_id is None:
+            # The first staff member to join a waiting chat owns it.
+            Chat.objects.filter(pk=chat.pk).update(owner_id=caller.uid, state=Chat.ACTIVE, waiting_since=None)
     body = {"event": {"chat": {"id": chat.id}}}
-    return store(caller, chat, "join_chat", body, key, digest, to_staff=True)
+    members = tuple(dict.fromkeys([*before, (caller.uid, caller.role)]))
+    sent = store(caller, chat, "join_chat", body, key, digest, to_staff=True, members=members)
+    return replace(sent, extra={"chat": _history(chat, sent.message.seq)})
+
+
+def _history(chat: Chat, upto: int) -> dict:
+    """The joined chat's latest messages, notes included, with their times (seed 000 Session.history).
+
+    The same window as state/init; `has_more` says GET /api/chat/history has older ones.
+    """
+    msgs, has_more = recent_messages([chat.pk], upto, public_only=False, limit=settings.HORN_INIT_HISTORY)[chat.pk]
+    return {"msgs": msgs, "has_more": has_more}
 
 
 def _claim_oldest(caller: Caller) -> Chat:

@@ -1,11 +1,15 @@
-"""leave_chat, agent_done and end_chat: staff leave a chat or hand it back; anyone in it ends it."""
+"""The lifecycle of a chat after its request: leaving, handing over, identifying, ending.
+
+Each function is one domain action: it locks the chat, checks the caller may do
+it, writes the rows and stores the event (which `send_message` publishes).
+"""
 
 from __future__ import annotations
 
 from django.utils import timezone
 
-from apps.accounts.auth import STAFF, Caller
-from apps.accounts.models import Staff
+from apps.accounts.auth import BOT, STAFF, Caller
+from apps.accounts.models import Bot, Staff
 from apps.core.errors import InvalidValue, NotFound
 from apps.visitors.models import Visitor
 
@@ -88,6 +92,21 @@ def transfer(caller: Caller, data: dict, key: str | None, digest: str) -> Sent:
         recipients = tuple(dict.fromkeys([*members, (target[0], STAFF)]))
         event = {"chat": {"id": chat.id}, "to": {"staff": target[0], "name": target[1]}}
         return store(caller, chat, "transfer", {"event": event}, key, digest, members=recipients)
+    if "bot" in to:
+        # A bot finishes the chat in the agent's name (seed 003 "The bot ends a session for the
+        # agent"): the agent leaves but stays its owner, so a handover_to_agent brings it back to them.
+        if caller.role != STAFF:
+            raise InvalidValue("only staff hand a chat to a bot", field="event.to.bot")
+        bot = Bot.objects.filter(bid=to["bot"], org_id=caller.org_id, is_active=True).values_list("bid", "name").first()
+        if bot is None:
+            raise NotFound("no such bot", field="event.to.bot")
+        ChatMember.objects.filter(chat=chat, uid=caller.uid, left_at__isnull=True).update(left_at=now)
+        if not ChatMember.objects.filter(chat=chat, uid=bot[0]).update(left_at=None, joined_at=now):
+            ChatMember.objects.create(chat=chat, uid=bot[0], role=BOT)
+        Chat.objects.filter(pk=chat.pk).update(owner_id=caller.uid, state=Chat.ACTIVE, waiting_since=None)
+        recipients = tuple(dict.fromkeys([*members, (bot[0], BOT)]))
+        event = {"chat": {"id": chat.id}, "to": {"bot": bot[0], "name": bot[1]}}
+        return store(caller, chat, "transfer", {"event": event}, key, digest, members=recipients)
     # To a queue: every staff member leaves and the chat waits first in line there.
     staff = [uid for uid, role in members if role != "user"]
     ChatMember.objects.filter(chat=chat, uid__in=staff, left_at__isnull=True).update(left_at=now)
@@ -99,11 +118,41 @@ def transfer(caller: Caller, data: dict, key: str | None, digest: str) -> Sent:
 
 @idempotent
 def handover_to_agent(caller: Caller, data: dict, key: str | None, digest: str) -> Sent:
-    """A bot hands its chat to people: the bot leaves and the chat waits in the queue, in order of its request."""
+    """A bot hands its chat to people (seed 003 handover_to_agent).
+
+    A chat an agent handed to the bot goes straight back to that agent, and the
+    bot leaves. Otherwise the chat waits in the queue, in order of its request;
+    the bot stays with the visitor until a person takes it (it may check that
+    the visitor is still there), and a second hand-over of a waiting chat puts
+    it first in line.
+    """
     chat = lock_chat(caller, data["chat"]["id"])
     members = require_open_member(caller, chat)
-    bots = [uid for uid, role in members if role == "bot"]
-    ChatMember.objects.filter(chat=chat, uid__in=bots, left_at__isnull=True).update(left_at=timezone.now())
-    Chat.objects.filter(pk=chat.pk).update(owner_id=None, state=Chat.REQUESTED, waiting_since=chat.created_at)
+    now = timezone.now()
     body = {"event": {"chat": {"id": chat.id}}}
+    agent = chat.owner_id
+    if agent is not None and all(uid != agent for uid, _ in members):
+        bots = [uid for uid, role in members if role == BOT]
+        ChatMember.objects.filter(chat=chat, uid__in=bots, left_at__isnull=True).update(left_at=now)
+        ChatMember.objects.filter(chat=chat, uid=agent).update(left_at=None, joined_at=now)
+        Chat.objects.filter(pk=chat.pk).update(state=Chat.ACTIVE, waiting_since=None)
+        body["event"]["to"] = {"staff": agent}
+        recipients = tuple(dict.fromkeys([*members, (agent, STAFF)]))
+        return store(caller, chat, "handover_to_agent", body, key, digest, members=recipients)
+    waiting_since = first_in_line(caller.org_id, now) if chat.state == Chat.REQUESTED else chat.created_at
+    Chat.objects.filter(pk=chat.pk).update(owner_id=None, state=Chat.REQUESTED, waiting_since=waiting_since)
     return store(caller, chat, "handover_to_agent", body, key, digest, members=members, to_staff=True)
+
+
+@idempotent
+def client_left(caller: Caller, data: dict, key: str | None, digest: str) -> Sent:
+    """The visitor closed the chat window (seed 003 client_left). The chat stays open: they may come back.
+
+    Staff are told; until the visitor writes again the chat weighs less on its
+    agent's capacity (see assign.py).
+    """
+    chat = lock_chat(caller, data["chat"]["id"])
+    members = require_open_member(caller, chat)
+    Chat.objects.filter(pk=chat.pk).update(visitor_left_at=timezone.now())
+    body = {"event": {"chat": {"id": chat.id}}}
+    return store(caller, chat, "client_left", body, key, digest, members=members, internal=True)

@@ -10,13 +10,12 @@ from apps.core.errors import NotFound
 from apps.visitors.models import Visitor
 
 from ..models import Chat, ChatMember, Message
-from .assign import pick_assignee
 from .common import Sent, idempotent, store
 
 
 @idempotent
-def request_chat(caller: Caller, data: dict, key: str | None, digest: str, candidates: list[str] = ()) -> Sent:
-    """`candidates`: staff connected now, when the org assigns chats automatically."""
+def request_chat(caller: Caller, data: dict, key: str | None, digest: str, offline: bool = False) -> Sent:
+    """`offline`: nobody can take chats now (platform_closed); the chat waits for staff to come."""
     event = data.get("event", {})
     # The visitor row lock makes a double-clicked request open one chat, not two.
     visitor = Visitor.objects.select_for_update().filter(vid=caller.uid, org_id=caller.org_id).first()
@@ -30,21 +29,15 @@ def request_chat(caller: Caller, data: dict, key: str | None, digest: str, candi
         return Sent(_request_message(open_chat), [])
     uids = _check_uids(caller, event.get("uids") or [caller.uid])
     chat = Chat.objects.create(
-        org_id=caller.org_id, creator=visitor, queue=event.get("queue", ""), waiting_since=timezone.now()
+        org_id=caller.org_id,
+        creator=visitor,
+        queue=event.get("queue", ""),
+        waiting_since=timezone.now(),
+        offline=offline,
     )
     ChatMember.objects.create(chat=chat, uid=caller.uid, role=caller.role)
-    # Assignment first: the sequence row is taken by the stores below, last.
-    assignee = pick_assignee(caller.org_id, list(candidates)) if candidates else None
-    if assignee is not None:
-        ChatMember.objects.create(chat=chat, uid=assignee.uid, role=assignee.role)
-        Chat.objects.filter(pk=chat.pk).update(owner_id=assignee.uid, state=Chat.ACTIVE, waiting_since=None)
-    body = {"event": {"chat": {"id": chat.id}, "uids": uids}}
-    sent = store(caller, chat, "request_chat", body, key, digest, to_staff=True)
-    if assignee is None:
-        return sent  # it waits in the queue
-    body = {"event": {"chat": {"id": chat.id}, "assigned": True}}
-    joined = store(assignee, chat, "join_chat", body, None, "", to_staff=True)
-    return Sent(sent.message, sent.events + joined.events)
+    body = {"event": {"chat": {"id": chat.id}, "uids": uids, **({"offline": True} if offline else {})}}
+    return store(caller, chat, "request_chat", body, key, digest, to_staff=True)
 
 
 def _check_uids(caller: Caller, uids: list[str]) -> list[str]:

@@ -1,4 +1,4 @@
-"""typing and read: transient chat events, pushed to the other members, not stored in the log.
+"""typing, read and client_unload: transient chat events, pushed to the other members, not stored in the log.
 
 typing: a member started or stopped typing. Not replayed, not echoed to the sender.
 
@@ -17,6 +17,7 @@ from apps.realtime.events import Transient
 from apps.realtime.publish import publish_transient
 
 from ..models import Chat, ChatMember, Message
+from ..queue import SYSTEM
 from .common import Sent, require_open_member
 
 
@@ -73,3 +74,23 @@ def _mark_read(caller: Caller, chat_id: str, mid: str) -> tuple[int, tuple[tuple
         read_seq=seq
     )
     return seq, members
+
+
+async def client_unload(caller: Caller, data: dict) -> Sent:
+    """The visitor closed the tab or the browser, or reloaded the page (seed 003): staff are told, nothing changes.
+
+    A reload sends it too, so it is only a hint; the visitor's presence and
+    `client_left` say more.
+    """
+    chat_id = data["chat"]["id"]
+    members = await db(_open_members, caller, chat_id)
+    payload = _payload(caller, "client_unload", chat_id, {})
+    await publish_transient(Transient(caller.org_id, payload, None, members, caller.uid))
+    return Sent(None, [])
+
+
+async def platform_closed(caller: Caller, chat_id: str, available) -> None:
+    """Tell the visitor that nobody can take their chat now (seed 003 platform_closed), on every tab."""
+    payload = _payload(caller, "platform_closed", chat_id, available.as_dict())
+    payload["from"] = SYSTEM
+    await publish_transient(Transient(caller.org_id, payload, payload, ((caller.uid, USER),), ""))

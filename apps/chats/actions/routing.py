@@ -1,0 +1,44 @@
+"""What follows a change to an org's chats: automatic assignment, then queue positions.
+
+`settle` runs after every stored lifecycle event (and after content that put
+a chat back in the queue) once it is published: an org with `auto_assign`
+hands waiting chats to free agents (`assign.dispatch`), and every waiting
+visitor whose place changed is told (`queue.announce_if_changed`).
+"""
+
+from __future__ import annotations
+
+from apps.accounts.auth import STAFF, Caller
+from apps.accounts.models import Staff
+from apps.accounts.orgs import get_org
+from apps.core.db import db
+from apps.realtime.events import Event, Notice
+from apps.realtime.publish import notify, publish
+from apps.visitors import presence
+
+from ..queue import announce_if_changed
+from .assign import dispatch
+
+
+async def settle(org_id: int, events: list[Event], online_staff: list[str] | None = None) -> None:
+    if (await get_org(org_id)).auto_assign:
+        if online_staff is None:
+            online_staff = list(await presence.online(org_id, STAFF))
+        assigned = await db(dispatch, org_id, online_staff)
+        if assigned:
+            await publish(assigned)
+            events = [*events, *assigned]
+    await announce_if_changed(events)
+
+
+async def set_status(caller: Caller, status: str) -> None:
+    """A staff member chooses online / away / offline; the org's staff are told, and an agent back online gets work."""
+    await db(lambda: Staff.objects.filter(sid=caller.uid).update(status=status))
+    await notify(Notice(caller.org_id, "presence", {"uid": caller.uid, "role": STAFF, "status": status}))
+    if status == Staff.ONLINE:
+        await settle(caller.org_id, [])
+
+
+async def staff_came_online(org_id: int, sid: str) -> None:
+    """A staff member connected or pinged after being away from the keyboard: chats may be waiting for them."""
+    await settle(org_id, [])
