@@ -22,6 +22,7 @@ from django.conf import settings
 
 from apps.accounts import auth, orgs
 from apps.accounts.actions import create_organisation, create_staff
+from apps.chats import availability
 from apps.core.redis import fake_server
 
 ORIGIN_A = "https://shop.acme.test"
@@ -75,10 +76,11 @@ def server(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def horn(server, transactional_db):
-    """A fresh world per test: empty DB (transactional_db), empty Redis, no cached orgs or tokens."""
+    """A fresh world per test: empty DB (transactional_db), empty Redis, nothing cached."""
     _sync_redis().flushdb()
     orgs.forget_all()
     auth.forget_tokens()
+    availability.forget()
     with httpx.Client(base_url=server, timeout=20) as client:
         yield client
 

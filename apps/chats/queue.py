@@ -18,12 +18,18 @@ SYSTEM = {"id": "system", "name": "", "role": "system"}
 
 
 def positions(org_id: int) -> list[tuple[str, str, int]]:
-    """(chat id, visitor uid, position) of every waiting chat of the org."""
+    """(chat id, visitor uid, position) of every waiting chat of the org.
+
+    Offline chats (opened while the platform was closed) hold their place in
+    the queue, but their visitors were told to leave a message, not to wait:
+    they get no position.
+    """
     out, seen = [], {}
     waiting = Chat.objects.filter(org_id=org_id, state=Chat.REQUESTED).order_by("waiting_since", "created_at")
-    for chat_id, creator, queue in waiting.values_list("pk", "creator_id", "queue"):
+    for chat_id, creator, queue, offline in waiting.values_list("pk", "creator_id", "queue", "offline"):
         seen[queue] = seen.get(queue, 0) + 1
-        out.append((chat_id, creator, seen[queue]))
+        if not offline:
+            out.append((chat_id, creator, seen[queue]))
     return out
 
 

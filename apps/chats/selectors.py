@@ -100,7 +100,13 @@ def waiting_chats(org_id: int) -> list[dict]:
     """The org's queue, longest waiting first (contents are for members only)."""
     waiting = Chat.objects.filter(org_id=org_id, state=Chat.REQUESTED).order_by("waiting_since", "created_at")
     return [
-        {"id": c.pk, "creator": c.creator_id, "queue": c.queue, "waiting_since": int(c.waiting_since.timestamp())}
+        {
+            "id": c.pk,
+            "creator": c.creator_id,
+            "queue": c.queue,
+            "waiting_since": int(c.waiting_since.timestamp()),
+            "offline": c.offline,
+        }
         for c in waiting
     ]
 
@@ -115,6 +121,7 @@ def chat_row(chat: Chat, msgs: list[dict], has_more: bool = False) -> dict:
         "staff_id": chat.owner_id or "",
         "user_num": str(chat.user_num),
         "state": chat.state,
+        "offline": chat.offline,
         "created_at": chat.created_at.strftime(TIME_FORMAT),
         "ended_at": chat.ended_at.strftime(TIME_FORMAT) if chat.ended_at else "",
         "msgs": msgs,

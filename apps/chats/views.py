@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from apps.accounts.auth import authenticate
+from apps.accounts.orgs import get_org
 from apps.core import ids
 from apps.core.db import db
 from apps.core.errors import BadId, InvalidValue
@@ -12,6 +13,7 @@ from apps.core.http import api_view, json_body, ok, query
 from apps.realtime.pushers import pick_addr
 from apps.visitors.views import check_track_id
 
+from . import availability
 from .actions import send_message
 from .selectors import chat_history, load_state
 
@@ -33,6 +35,8 @@ async def state_init(request):
     query(request, "fp", max_length=128)
     caller = await authenticate(request, uid=uid)
     state = await db(load_state, caller)
+    if not caller.is_staff:  # whether anyone can take a chat now, for the widget to say so up front
+        state["available"] = (await availability.cached(await get_org(caller.org_id))).as_dict()
     return ok(uid=caller.uid, addr=await pick_addr(request), track_id=track_id or "", state=state)
 
 
