@@ -4,6 +4,8 @@ redis.asyncio clients are bound to the event loop that created them, so there is
 one client per loop. The pool is a *blocking* pool of a deliberate size:
 redis-py's default pool raises `MaxConnectionsError` when full, which turned
 connect bursts into HTTP 500s; a blocking pool makes a burst wait instead.
+Connections that a Redis restart broke are reconnected and the command
+retried (a few times, backing off), so a restart costs latency, not errors.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ import weakref
 import fakeredis
 from django.conf import settings
 from redis import asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError, TimeoutError
 
 _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = weakref.WeakKeyDictionary()
 _fake_server = fakeredis.FakeServer()
@@ -31,6 +36,10 @@ def _make_client() -> aioredis.Redis:
         socket_connect_timeout=2,
         socket_timeout=5,
         health_check_interval=30,
+        # A pooled connection that died with a Redis restart is found out by the health check or
+        # the next command; reconnect and retry (our commands are idempotent) instead of failing.
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 3),
+        retry_on_error=[ConnectionError, TimeoutError],
     )
     return aioredis.Redis(connection_pool=pool)
 

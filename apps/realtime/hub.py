@@ -66,7 +66,9 @@ class Subscriber:
     def start_from(self, cursor: int, replayed: list[tuple[int, dict]]) -> None:
         """Put the replay first, keep the live frames that came after it."""
         live = [(s, f) for s, f in self.frames if s is None or s > cursor]
-        self.frames = collections.deque([(None, orjson.dumps(p)) for _, p in replayed] + live)
+        now = int(time.time())  # replayed messages are pushed now too: they carry t1 like live ones
+        again = [(None, orjson.dumps({**p, "t": {**p.get("t", {}), "t1": now}})) for _, p in replayed]
+        self.frames = collections.deque(again + live)
         self.cursor = cursor
         if self.frames:
             self.wakeup.set()

@@ -183,41 +183,6 @@ def test_typing_is_for_members_of_open_chats(horn, world, chat):
     error(typing(horn, visitor, chat_id, on=False), 409, 4001, "chat.id")
 
 
-def test_customer_returns_after_the_agent_closed_the_session(horn, world, server, chat):
-    """Seed 003: agent_done leaves the chat open with no agent; the visitor's next message puts it first in line."""
-    visitor, chat_id = chat
-    waiting = request_chat(horn, track(horn, world.acme.pk))  # already queued before ours comes back
-    with open_ws(server, visitor) as v_ws, open_ws(server, world.alice) as a_ws:
-        ok(send(horn, world.alice, {"type": "agent_done", "chat": {"id": chat_id}}))
-        for ws in (v_ws, a_ws):
-            assert [e["type"] for e in events(frames(ws))] == ["agent_done"]
-    row = Chat.objects.get(pk=chat_id)
-    assert (row.state, row.owner_id) == ("agent_done", None)
-    assert list(ChatMember.objects.filter(chat_id=chat_id, left_at__isnull=True).values_list("role", flat=True)) == [
-        "user"
-    ]
-    assert init(horn, world.alice)["chats"] == [] and [c["state"] for c in init(horn, visitor)["chats"]] == [
-        "agent_done"
-    ]
-    assert [q["id"] for q in init(horn, world.bob)["queue"]] == [waiting]
-    error(text(horn, world.alice, chat_id, "one more"), 403, 4002, "chat.id")
-
-    with open_ws(server, world.bob) as b_ws, open_ws(server, visitor) as v_ws:
-        ok(text(horn, visitor, chat_id, "Actually, one more question"))
-        to_bob = events(frames(b_ws))
-        to_visitor = events(frames(v_ws))
-    # Staff outside the chat learn that it waits again, not what was written.
-    assert [(e["type"], e["event"].get("requeued")) for e in to_bob] == [("request_chat", True)]
-    assert [e["type"] for e in to_visitor] == ["request_chat", "text"]
-    assert [q["id"] for q in init(horn, world.bob)["queue"]] == [chat_id, waiting]  # first in line
-
-    claimed = ok(send(horn, world.bob, {"type": "join_chat", "event": {}}))
-    assert claimed["chat"]["id"] == chat_id
-    (mine,) = init(horn, world.bob)["chats"]
-    assert mine["state"] == "active" and mine["staff_id"] == world.bob.sid
-    assert "Actually, one more question" in [m.get("text") for m in mine["msgs"]]
-
-
 def test_agent_done_is_for_staff_in_the_chat(horn, world, chat):
     visitor, chat_id = chat
     before = snapshot()

@@ -138,6 +138,7 @@ def positions_seen(ws):
 def test_waiting_visitors_are_told_their_place_whenever_it_changes(horn, world, server):
     from tests.realtime.wsclient import open_ws
 
+    online(horn, world.alice)  # someone takes chats: the platform is open, visitors queue
     first, second, third = (track(horn, world.acme.pk) for _ in range(3))
     request_chat(horn, first)
     with open_ws(server, first) as ws1, open_ws(server, second) as ws2, open_ws(server, third) as ws3:

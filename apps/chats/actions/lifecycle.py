@@ -106,12 +106,16 @@ def transfer(caller: Caller, data: dict, key: str | None, digest: str) -> Sent:
         Chat.objects.filter(pk=chat.pk).update(owner_id=caller.uid, state=Chat.ACTIVE, waiting_since=None)
         recipients = tuple(dict.fromkeys([*members, (bot[0], BOT)]))
         event = {"chat": {"id": chat.id}, "to": {"bot": bot[0], "name": bot[1]}}
-        return store(caller, chat, "transfer", {"event": event}, key, digest, members=recipients)
-    # To a queue: every staff member leaves and the chat waits first in line there.
-    staff = [uid for uid, role in members if role != "user"]
+        # Internal: "the customer never noticed that he left the agent for a short while".
+        return store(caller, chat, "transfer", {"event": event}, key, digest, members=recipients, internal=True)
+    # To a queue (handover_to_queue): staff leave and the chat waits first in line there; a bot stays
+    # with the visitor until a person takes the chat, as after handover_to_agent.
+    staff = [uid for uid, role in members if role == STAFF]
     ChatMember.objects.filter(chat=chat, uid__in=staff, left_at__isnull=True).update(left_at=now)
     first = first_in_line(caller.org_id, now)
-    Chat.objects.filter(pk=chat.pk).update(owner_id=None, state=Chat.REQUESTED, queue=to["queue"], waiting_since=first)
+    Chat.objects.filter(pk=chat.pk).update(
+        owner_id=None, state=Chat.REQUESTED, queue=to["queue"], waiting_since=first, offline=False
+    )
     event = {"chat": {"id": chat.id}, "to": {"queue": to["queue"]}}
     return store(caller, chat, "transfer", {"event": event}, key, digest, members=members, to_staff=True)
 
@@ -138,9 +142,12 @@ def handover_to_agent(caller: Caller, data: dict, key: str | None, digest: str) 
         Chat.objects.filter(pk=chat.pk).update(state=Chat.ACTIVE, waiting_since=None)
         body["event"]["to"] = {"staff": agent}
         recipients = tuple(dict.fromkeys([*members, (agent, STAFF)]))
-        return store(caller, chat, "handover_to_agent", body, key, digest, members=recipients)
+        return store(caller, chat, "handover_to_agent", body, key, digest, members=recipients, internal=True)
     waiting_since = first_in_line(caller.org_id, now) if chat.state == Chat.REQUESTED else chat.created_at
-    Chat.objects.filter(pk=chat.pk).update(owner_id=None, state=Chat.REQUESTED, waiting_since=waiting_since)
+    # A live wait now, even if the chat was opened as an offline one: the visitor gets queue positions.
+    Chat.objects.filter(pk=chat.pk).update(
+        owner_id=None, state=Chat.REQUESTED, waiting_since=waiting_since, offline=False
+    )
     return store(caller, chat, "handover_to_agent", body, key, digest, members=members, to_staff=True)
 
 
