@@ -5,7 +5,7 @@ from .models import Bot, Organisation, Staff
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ("id", "name", "auto_assign", "created_at")
+    list_display = ("id", "name", "auto_assign", "timezone", "created_at")
     search_fields = ("name",)
 
 

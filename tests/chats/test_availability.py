@@ -117,3 +117,23 @@ def test_time_zones_are_validated():
     validate_timezone("Europe/Stockholm")
     with pytest.raises(ValidationError):
         validate_timezone("Mars/Olympus_Mons")
+
+
+def test_the_admin_refuses_bad_business_hours_and_saves_good_ones(horn, world, admin_client):
+    url = f"/admin/accounts/organisation/{world.acme.pk}/change/"
+    form = {
+        "name": "Acme",
+        "allowed_origins": '["https://shop.example"]',
+        "secret": world.acme.secret,
+        "timezone": "Europe/Stockholm",
+        "business_hours": '{"mon": [["09:00", "25:00"]]}',
+    }
+    page = admin_client.post(url, form)
+    assert page.status_code == 200 and b"is not an [open, close] pair" in page.content
+    assert Organisation.objects.get(pk=world.acme.pk).business_hours == {}
+    page = admin_client.post(url, {**form, "timezone": "Mars/Olympus_Mons", "business_hours": "{}"})
+    assert page.status_code == 200 and b"unknown time zone" in page.content
+    page = admin_client.post(url, {**form, "business_hours": '{"mon": [["09:00", "17:00"]]}'})
+    assert page.status_code == 302
+    saved = Organisation.objects.get(pk=world.acme.pk)
+    assert (saved.timezone, saved.business_hours) == ("Europe/Stockholm", {"mon": [["09:00", "17:00"]]})

@@ -136,6 +136,26 @@ def test_concurrent_claims_never_get_the_same_chat(horn, world, server):
         assert chat.state == "active" and chat.owner_id is not None
 
 
+def test_a_chat_accepted_by_several_at_once_gets_exactly_one_owner(horn, world, server):
+    chat_id = request_chat(horn, track(horn, world.acme.pk))
+    accepters = [world.alice, world.bob] * 4
+
+    def accept(staff):
+        with httpx.Client(base_url=server, timeout=20) as c:
+            return send(c, staff, {"type": "join_chat", "chat": {"id": chat_id}})
+
+    with ThreadPoolExecutor(8) as pool:
+        responses = list(pool.map(accept, accepters))
+    assert all(r.status_code == 200 and r.json()["chat"]["id"] == chat_id for r in responses)
+    row = Chat.objects.get(pk=chat_id)
+    assert row.state == "active" and row.owner_id in (world.alice.sid, world.bob.sid)
+    # Both are in the chat (seed 000: several agents may be), each joined once; one owns it.
+    joins = Message.objects.filter(chat_id=chat_id, type="join_chat")
+    assert sorted(joins.values_list("sender_id", flat=True)) == sorted([world.alice.sid, world.bob.sid])
+    first = joins.order_by("seq").first().sender_id
+    assert row.owner_id == first
+
+
 def test_visitors_cannot_join(horn, world):
     visitor = track(horn, world.acme.pk)
     chat_id = request_chat(horn, visitor)
