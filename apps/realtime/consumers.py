@@ -132,17 +132,22 @@ class PushSocket:
             await self._release()
 
     async def _connect(self) -> bool:
-        await self._send({"type": "websocket.accept"})
+        # Subscribed before the handshake completes: a client that acts as soon as its socket is
+        # open cannot miss what its action causes. A refusal completes the handshake too, so the
+        # client can read why (browsers never see the HTTP status of a refused handshake).
         try:
             self.caller, cursor = await authenticate_push(ScopeRequest(self.scope))
             self.sub = await subscribe(self.caller, cursor, on_overflow=self._too_slow)
         except HornError as exc:
+            await self._send({"type": "websocket.accept"})
             await self._refuse(exc.body(), close_code_for(exc))
             return False
         except Exception:  # DB or Redis failed mid-handshake: say so, the client retries
             log.exception("websocket handshake failed")
+            await self._send({"type": "websocket.accept"})
             await self._refuse(ServiceUnavailable().body(), CLOSE_UNAVAILABLE)
             return False
+        await self._send({"type": "websocket.accept"})
         self.bucket = TokenBucket(settings.HORN_WS_RATE, settings.HORN_WS_BURST)
         self.writer = asyncio.create_task(self._write())
         await pushers.connected(self.caller)
