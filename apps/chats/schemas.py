@@ -151,7 +151,7 @@ class ReadIn(MessageIn):
 
 class TransferTo(StrictSerializer):
     staff = IdField("staff", required=False)
-    bot = IdField("staff", required=False)  # bot ids have the staff id form
+    bot = IdField("bot", required=False)
     queue = StrictCharField(max_length=64, required=False)
 
     def validate(self, attrs):

@@ -94,6 +94,7 @@ def is_mid(v) -> bool:
 
 
 is_mid_id = is_mid  # the name validation.IdField("mid") looks up
+is_bot_id = is_staff_id  # bots have staff-form ids
 
 
 def is_track_id(v) -> bool:

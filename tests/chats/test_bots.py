@@ -94,6 +94,26 @@ def test_bot_keys_and_bot_limits(horn, world, helper):
     error(horn.get("/api/state/init", headers=helper.auth), 401, 2002)
 
 
+def test_transfer_to_a_bot_is_checked(horn, world, helper, chat):
+    visitor, chat_id = chat
+    stranger = Bot.objects.create(org=world.globex, name="Other")
+    asleep = Bot.objects.create(org=world.acme, name="Retired", is_active=False)
+
+    def to_bot(who, bid):
+        return send(horn, who, {"type": "transfer", "chat": {"id": chat_id}, "event": {"to": {"bot": bid}}})
+
+    before = snapshot()
+    error(to_bot(world.alice, stranger.bid), 404, 3001, "event.to.bot")  # another org's bot is no bot of ours
+    error(to_bot(world.alice, asleep.bid), 404, 3001, "event.to.bot")
+    assert "bot id" in error(to_bot(world.alice, "not-an-id"), 400, 1007, "event.to.bot")["msg"]
+    error(to_bot(world.bob, helper.uid), 403, 4002, "chat.id")  # Bob is not in the chat
+    body = {"type": "transfer", "chat": {"id": chat_id}, "event": {"to": {"bot": helper.uid, "queue": "x"}}}
+    error(send(horn, world.alice, body), 400, 1004, "event.to")
+    assert snapshot() == before
+    ok(to_bot(world.alice, helper.uid))
+    error(to_bot(helper, helper.uid), 400, 1004, "event.to.bot")  # bots hand back with handover_to_agent
+
+
 def test_another_orgs_bot_sees_nothing(horn, world):
     stranger = Bot.objects.create(org=world.globex, name="Other")
     bot = BotUser(stranger.bid, stranger.key)
