@@ -137,3 +137,25 @@ def test_the_admin_refuses_bad_business_hours_and_saves_good_ones(horn, world, a
     assert page.status_code == 302
     saved = Organisation.objects.get(pk=world.acme.pk)
     assert (saved.timezone, saved.business_hours) == ("Europe/Stockholm", {"mon": [["09:00", "17:00"]]})
+
+
+def test_a_customer_returning_while_nobody_is_available_is_told_too(horn, world, server, chat):
+    visitor, chat_id = chat
+    ok(send(horn, world.alice, {"type": "agent_done", "chat": {"id": chat_id}}))
+    with open_ws(server, visitor) as v_ws:
+        ok(text(horn, visitor, chat_id, "One more thing"))
+        got = frames(v_ws)
+    assert [f["type"] for f in got] == ["request_chat", "text", "platform_closed"]
+    assert got[2]["event"] == {"open": False, "reason": "nobody_available"}
+    queue = ok(horn.get("/api/state/init", headers=world.bob.auth))["state"]["queue"]
+    assert [(q["id"], q["offline"]) for q in queue] == [(chat_id, True)]
+
+    # With someone available, a return is a normal wait with a place in the queue.
+    online(horn, world.bob)
+    join(horn, world.bob, chat_id)
+    ok(send(horn, world.bob, {"type": "agent_done", "chat": {"id": chat_id}}))
+    with open_ws(server, visitor) as v_ws:
+        ok(text(horn, visitor, chat_id, "And another"))
+        got = frames(v_ws)
+    assert [f["type"] for f in got] == ["request_chat", "text", "queue_number"]
+    assert Chat.objects.get(pk=chat_id).offline is False

@@ -89,7 +89,7 @@ async def _request_chat(caller: Caller, clean: dict, key: str | None, digest: st
     sent = await db(request_chat, caller, clean, key, digest, offline=not available.open)
     await publish(sent.events)
     if not available.open and sent.events:
-        await platform_closed(caller, sent.message.chat_id, available)
+        await platform_closed(caller.org_id, caller.uid, sent.message.chat_id, available)
     await settle(caller.org_id, sent.events, staff)
     return replace(sent, extra={"available": available.as_dict()})
 

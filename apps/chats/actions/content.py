@@ -162,7 +162,10 @@ def _requeue(org_id: int, fresh: list[tuple[int, Post]], chats: dict, now) -> di
     }
     if back:
         first = first_in_line(org_id, now)
-        Chat.objects.filter(pk__in=list(back)).update(state=Chat.REQUESTED, waiting_since=first, owner=None)
+        # A live wait, unless routing finds nobody can take it (it then marks it offline again).
+        Chat.objects.filter(pk__in=list(back)).update(
+            state=Chat.REQUESTED, waiting_since=first, owner=None, offline=False
+        )
     return back
 
 

@@ -10,25 +10,51 @@ from __future__ import annotations
 
 from apps.accounts.auth import STAFF, Caller
 from apps.accounts.models import Staff
-from apps.accounts.orgs import get_org
+from apps.accounts.orgs import OrgInfo, get_org
 from apps.core.db import db
 from apps.realtime.events import Event, Notice
 from apps.realtime.publish import notify, publish
 from apps.visitors import presence
 
+from .. import availability
+from ..models import Chat
 from ..queue import announce_if_changed
 from .assign import dispatch
+from .typing import platform_closed
 
 
 async def settle(org_id: int, events: list[Event], online_staff: list[str] | None = None) -> None:
-    if (await get_org(org_id)).auto_assign:
+    org = await get_org(org_id)
+    if org.auto_assign:
         if online_staff is None:
             online_staff = list(await presence.online(org_id, STAFF))
         assigned = await db(dispatch, org_id, online_staff)
         if assigned:
             await publish(assigned)
             events = [*events, *assigned]
+    await _closed_to_returning_visitors(org, events, online_staff)
     await announce_if_changed(events)
+
+
+async def _closed_to_returning_visitors(org: OrgInfo, events: list[Event], online_staff: list[str] | None) -> None:
+    """A visitor whose message put their chat back in the queue (after agent_done) while nobody can take
+    it is told `platform_closed`, as at a request; the chat waits as an offline chat."""
+    back = {e.payload["chat"]["id"]: e.payload["from"]["id"] for e in events if _requeued(e)}
+    for e in events:
+        if e.payload["type"] == "join_chat":  # taken at once: nothing to tell
+            back.pop(e.payload["chat"]["id"], None)
+    if not back:
+        return
+    available = await availability.check(org, online_staff)
+    if available.open:
+        return
+    await db(lambda: Chat.objects.filter(pk__in=list(back), state=Chat.REQUESTED).update(offline=True))
+    for chat_id, visitor in back.items():
+        await platform_closed(org.id, visitor, chat_id, available)
+
+
+def _requeued(event: Event) -> bool:
+    return event.payload["type"] == "request_chat" and event.payload.get("event", {}).get("requeued", False)
 
 
 async def set_status(caller: Caller, status: str) -> None:

@@ -89,8 +89,14 @@ async def client_unload(caller: Caller, data: dict) -> Sent:
     return Sent(None, [])
 
 
-async def platform_closed(caller: Caller, chat_id: str, available) -> None:
-    """Tell the visitor that nobody can take their chat now (seed 003 platform_closed), on every tab."""
-    payload = _payload(caller, "platform_closed", chat_id, available.as_dict())
-    payload["from"] = SYSTEM
-    await publish_transient(Transient(caller.org_id, payload, payload, ((caller.uid, USER),), ""))
+async def platform_closed(org_id: int, visitor: str, chat_id: str, available) -> None:
+    """Tell a visitor that nobody can take their chat now (seed 003 platform_closed), on every tab."""
+    payload = {
+        "cid": org_id,
+        "type": "platform_closed",
+        "from": SYSTEM,
+        "chat": {"id": chat_id},
+        "t": {"t0": int(time.time())},
+        "event": available.as_dict(),
+    }
+    await publish_transient(Transient(org_id, payload, payload, ((visitor, USER),), ""))
