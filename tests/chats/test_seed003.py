@@ -195,7 +195,10 @@ def test_count_down_current_sessions_for_agent(horn, world, server):
     # 1. The agent is working on three sessions: she is full, a fourth waits.
     visitors = [track(horn, world.acme.pk) for _ in range(4)]
     chats = [request_chat(horn, v) for v in visitors]
-    owners = lambda: [Chat.objects.get(pk=c).owner_id for c in chats]  # noqa: E731
+
+    def owners():
+        return [Chat.objects.get(pk=c).owner_id for c in chats]
+
     assert owners() == [world.alice.sid] * 3 + [None]
     # 2. Two customers close their chat windows: three chats now weigh 1 + 0.5 + 0.5 = 2,
     # 3. so the fourth session is distributed to her.
