@@ -127,6 +127,16 @@ def world(horn) -> World:
 
 
 @pytest.fixture
+def bot(world):
+    """Acme's bot, "Helper" (Authorization: Bearer <key>)."""
+    from apps.accounts.models import Bot
+    from tests.helpers import BotUser
+
+    row = Bot.objects.create(org=world.acme, name="Helper")
+    return BotUser(row.bid, row.key)
+
+
+@pytest.fixture
 def chat(horn, world):
     """An active Acme chat: a visitor and Alice. Returns (visitor, chat id)."""
     from tests.helpers import join, request_chat, track

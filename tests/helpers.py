@@ -22,6 +22,16 @@ class VisitorUser:
         return {"X-Horn-Token": self.token}
 
 
+@dataclass
+class BotUser:
+    uid: str
+    token: str
+
+    @property
+    def auth(self) -> dict:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
 def track(client: httpx.Client, org_id: int, **extra) -> VisitorUser:
     body = {"cid": org_id, "url": "https://shop.example/pricing", "title": "Pricing", "fp": "fp-1", **extra}
     r = client.post("/api/user/track", json=body)

@@ -5,31 +5,11 @@ typing_on/typing_off = typing on/off, handover_to_queue = transfer to a
 queue, claim_session = join_chat, end_session = end_chat, messages_read = read.
 """
 
-from dataclasses import dataclass
-
-import pytest
-
 from apps.accounts import orgs
-from apps.accounts.models import Bot, Organisation, Staff
+from apps.accounts.models import Organisation, Staff
 from apps.chats.models import Chat, ChatMember
 from tests.helpers import error, join, ok, request_chat, send, text, track
 from tests.realtime.wsclient import events, frames, open_ws
-
-
-@dataclass
-class BotUser:
-    uid: str
-    token: str
-
-    @property
-    def auth(self) -> dict:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
-@pytest.fixture
-def bot(world) -> BotUser:
-    row = Bot.objects.create(org=world.acme, name="Sermo bot")
-    return BotUser(row.bid, row.key)
 
 
 def init(client, who):
