@@ -130,9 +130,14 @@ class JoinEvent(StrictSerializer):
     chat = ChatRef(required=False)
 
 
+class ClaimEvent(StrictSerializer):
+    chat = ChatRef(required=False)
+    queue = StrictCharField(max_length=64, required=False, allow_blank=True)  # claim the oldest of this queue
+
+
 class JoinChatIn(MessageIn):
     chat_required = False
-    event = JoinEvent(required=False)
+    event = ClaimEvent(required=False)
 
 
 class ChatEventIn(MessageIn):

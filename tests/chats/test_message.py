@@ -119,6 +119,17 @@ def test_join_without_a_chat_claims_the_longest_waiting(horn, world):
     assert snapshot() == before
 
 
+def test_staff_claim_the_oldest_of_one_queue(horn, world):
+    general = request_chat(horn, track(horn, world.acme.pk))
+    billing = request_chat(horn, track(horn, world.acme.pk), queue="billing")
+    claim = {"type": "join_chat", "event": {"queue": "billing"}}
+    assert ok(send(horn, world.alice, claim))["chat"]["id"] == billing  # not the older general one
+    before = snapshot()
+    error(send(horn, world.bob, claim), 409, 4004, "event.queue")
+    assert snapshot() == before
+    assert ok(send(horn, world.bob, {"type": "join_chat", "event": {"queue": ""}}))["chat"]["id"] == general
+
+
 def test_concurrent_claims_never_get_the_same_chat(horn, world, server):
     waiting = {request_chat(horn, track(horn, world.acme.pk)) for _ in range(3)}
     claimers = [world.alice, world.bob] * 3

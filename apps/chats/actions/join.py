@@ -22,7 +22,7 @@ CLAIM_CANDIDATES = 50
 @idempotent
 def join_chat(caller: Caller, data: dict, key: str | None, digest: str) -> Sent:
     chat_id = data.get("chat", {}).get("id") or data.get("event", {}).get("chat", {}).get("id")
-    chat = lock_chat(caller, chat_id) if chat_id else _claim_oldest(caller)
+    chat = lock_chat(caller, chat_id) if chat_id else _claim_oldest(caller, data.get("event", {}).get("queue"))
     if chat.state == Chat.ENDED:
         raise ChatEnded(field="chat.id")
     member = ChatMember.objects.filter(chat=chat, uid=caller.uid).first()
@@ -58,18 +58,22 @@ def _history(chat: Chat, upto: int) -> dict:
     return {"msgs": msgs, "has_more": has_more}
 
 
-def _claim_oldest(caller: Caller) -> Chat:
-    """Lock the longest-waiting chat nobody else is claiming right now.
+def _claim_oldest(caller: Caller, queue: str | None) -> Chat:
+    """Lock the longest-waiting chat (of `queue`, if given) nobody else is claiming right now.
 
     Candidates are read without locks, then locked one by one by primary key
     with SKIP LOCKED: a locking read that sorted the whole queue would lock
     every row it sorted and starve the other claimers.
     """
     waiting = Chat.objects.filter(org_id=caller.org_id, state=Chat.REQUESTED).order_by("waiting_since", "created_at")
+    if queue is not None:
+        waiting = waiting.filter(queue=queue)
     for chat_id in waiting.values_list("pk", flat=True)[:CLAIM_CANDIDATES]:
         chat = Chat.objects.select_for_update(skip_locked=True).filter(pk=chat_id, state=Chat.REQUESTED).first()
         if chat is not None:
             return chat
+    if queue is not None:
+        raise NothingWaiting(f"no chat is waiting in queue {queue!r}", field="event.queue")
     raise NothingWaiting()
 
 
