@@ -8,6 +8,8 @@ visitor whose place changed is told (`queue.announce_if_changed`).
 
 from __future__ import annotations
 
+import logging
+
 from apps.accounts.auth import STAFF, Caller
 from apps.accounts.models import Staff
 from apps.accounts.orgs import OrgInfo, get_org
@@ -22,8 +24,19 @@ from ..queue import announce_if_changed
 from .assign import dispatch
 from .typing import platform_closed
 
+log = logging.getLogger("horn.routing")
+
 
 async def settle(org_id: int, events: list[Event], online_staff: list[str] | None = None) -> None:
+    """Best effort, like publishing: the change is committed whatever happens here, and the next
+    change settles the org again (a failure is logged, never the sender's error)."""
+    try:
+        await _settle(org_id, events, online_staff)
+    except Exception:
+        log.exception("settling org %d after seq %s failed", org_id, [e.seq for e in events][:5])
+
+
+async def _settle(org_id: int, events: list[Event], online_staff: list[str] | None) -> None:
     org = await get_org(org_id)
     if org.auto_assign:
         if online_staff is None:
