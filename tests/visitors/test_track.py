@@ -65,6 +65,49 @@ def test_parallel_page_views_of_one_visitor_all_count(horn, world, server):
     assert Visit.objects.filter(visitor_id=visitor.uid).count() == 17
 
 
+def test_concurrent_page_views_of_many_visitors_each_get_their_own_outcome(horn, world, server):
+    """Page views arriving together are stored together; each still gets its own answer."""
+    returning = [track(horn, world.acme.pk, fp=f"old-{i}") for i in range(6)]
+    gone = track(horn, world.acme.pk)
+    Visitor.objects.filter(pk=gone.uid).delete()  # a valid token for a visitor that no longer exists
+    other_org = track(horn, world.globex.pk)
+    # (who, body): returning visitors twice each (the second with a new fingerprint), new visitors, the gone one
+    cases = [(v, {"uid": v.uid, "url": f"https://shop.example/{v.uid}/1"}) for v in returning]
+    cases += [(v, {"uid": v.uid, "url": f"https://shop.example/{v.uid}/2", "fp": "new-fp"}) for v in returning]
+    cases += [(None, {"url": f"https://shop.example/new/{i}", "fp": f"n{i}"}) for i in range(8)]
+    cases += [(gone, {"uid": gone.uid, "url": "https://shop.example/ghost"})]
+    cases += [(other_org, {"uid": other_org.uid, "url": "https://globex.example/"})]
+
+    def view(case):
+        who, body = case
+        cid = who.org_id if who is not None else world.acme.pk
+        with httpx.Client(base_url=server, timeout=20) as c:
+            return c.post("/api/user/track", json={"cid": cid, **body}, headers=who.auth if who else {})
+
+    with ThreadPoolExecutor(12) as pool:
+        responses = list(pool.map(view, cases))
+    answers = {case[1]["url"]: r for case, r in zip(cases, responses, strict=True)}
+    error(answers.pop("https://shop.example/ghost"), 404, 3001, "uid")
+    assert all(r.status_code == 200 for r in answers.values()), [r.text for r in answers.values()]
+    track_ids = [r.json()["track_id"] for r in answers.values()]
+    assert len(set(track_ids)) == len(track_ids)
+    for url, r in answers.items():  # every answer names its own stored page view
+        assert Visit.objects.get(pk=r.json()["track_id"]).url == url
+    for v in returning:
+        row = Visitor.objects.get(pk=v.uid)
+        assert Visit.objects.filter(visitor_id=v.uid).count() == 3
+        mine = {answers[f"https://shop.example/{v.uid}/{n}"].json()["track_id"] for n in (1, 2)}
+        assert row.last_visit_id in mine  # one of today's two, whichever was stored last
+        assert row.fp == "new-fp"  # a view without a fingerprint leaves it as it is
+    new = [r.json() for url, r in answers.items() if "/new/" in url]
+    assert len({n["uid"] for n in new}) == 8
+    assert sorted(Visitor.objects.filter(pk__in=[n["uid"] for n in new]).values_list("fp", flat=True)) == sorted(
+        f"n{i}" for i in range(8)
+    )
+    for n in new:
+        assert Visitor.objects.get(pk=n["uid"]).last_visit_id == n["track_id"]
+
+
 def test_it_accepts_cid_as_a_digit_string(horn, world):
     ok(horn.post("/api/user/track", json={"cid": str(world.acme.pk), "url": "https://x.test/"}))
 
