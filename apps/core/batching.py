@@ -49,15 +49,20 @@ class Batcher(Generic[Item, Outcome]):
                     outcomes = await self.store(key, [item for item, _ in batch])
                 except Exception as error:  # e.g. the database is unreachable
                     outcomes = [error] * len(batch)
-                for (_, future), outcome in zip(batch, outcomes, strict=True):
-                    if future.done():  # the request went away; what was stored stays stored
-                        continue
-                    if isinstance(outcome, BaseException):
-                        future.set_exception(outcome)
-                    else:
-                        future.set_result(outcome)
+                answer([future for _, future in batch], outcomes)
         finally:
             del queues[key]
             for _, future in waiting:  # only if cancelled (shutdown)
                 if not future.done():
                     future.cancel()
+
+
+def answer(futures: list[asyncio.Future], outcomes: list) -> None:
+    """Each waiting request gets its outcome: a result, or its own exception."""
+    for future, outcome in zip(futures, outcomes, strict=True):
+        if future.done():  # the request went away; what was stored stays stored
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)

@@ -21,6 +21,7 @@ import weakref
 
 from django.db import IntegrityError
 
+from apps.core.batching import answer
 from apps.core.db import db
 from apps.realtime.publish import publish
 
@@ -103,13 +104,7 @@ async def _publish_then_answer(previous: asyncio.Future | None, batch: _Waiting,
     await publish(events)
     for org_id in {e.org_id for e in events if e.to_staff}:
         await settle(org_id, events)  # a visitor's message put a chat back in the queue
-    for (_, future), outcome in zip(batch, outcomes, strict=True):
-        if future.done():  # the request went away; what was stored stays stored
-            continue
-        if isinstance(outcome, BaseException):
-            future.set_exception(outcome)
-        else:
-            future.set_result(outcome)
+    answer([future for _, future in batch], outcomes)
 
 
 async def _alone(post: Post) -> Sent | BaseException:
