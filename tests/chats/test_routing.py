@@ -144,8 +144,8 @@ def test_waiting_visitors_are_told_their_place_whenever_it_changes(horn, world, 
     with open_ws(server, first) as ws1, open_ws(server, second) as ws2, open_ws(server, third) as ws3:
         request_chat(horn, second)
         request_chat(horn, third)
-        assert positions_seen(ws1) == [1, 1]  # told again on each change, still next
-        assert positions_seen(ws2) == [2, 2]
+        assert positions_seen(ws1) == []  # still next: the newcomers behind change nothing for them
+        assert positions_seen(ws2) == [2]  # on entering the queue
         assert positions_seen(ws3) == [3]
         ok(send(horn, world.alice, {"type": "join_chat", "event": {}}))  # takes the first
         assert positions_seen(ws2) == [1] and positions_seen(ws3) == [2]
