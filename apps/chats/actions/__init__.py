@@ -2,8 +2,10 @@
 
 It validates the payload against the type's schema, checks who may send it,
 runs the type's action in one transaction on a DB thread, then publishes what
-was committed. Content posts, the bulk of the traffic, go through the group
-commit (`groupcommit`), which stores and publishes them in batches.
+was committed and settles the org's routing (automatic assignment, queue
+places: `routing.settle`). Content posts, the bulk of the traffic, go through
+the group commit (`groupcommit`), which stores and publishes them in batches.
+Transient types (typing, read, client_unload) store nothing and are pushed.
 """
 
 from __future__ import annotations
