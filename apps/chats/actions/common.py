@@ -88,6 +88,12 @@ def lock_chat(caller: Caller, chat_id: str) -> Chat:
     return chat
 
 
+def lock_as_member(caller: Caller, data: dict) -> tuple[Chat, tuple[tuple[str, str], ...]]:
+    """The chat the message names, row-locked, and its current members: the caller must be one, it must be open."""
+    chat = lock_chat(caller, data["chat"]["id"])
+    return chat, require_open_member(caller, chat)
+
+
 def require_open_member(caller: Caller, chat: Chat) -> tuple[tuple[str, str], ...]:
     """The chat's current members, if the caller is one of them and the chat is open."""
     if chat.state == Chat.ENDED:

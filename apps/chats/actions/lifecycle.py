@@ -14,14 +14,13 @@ from apps.core.errors import InvalidValue, NotFound
 from apps.visitors.models import Visitor
 
 from ..models import Chat, ChatMember
-from .common import Sent, first_in_line, idempotent, lock_chat, require_open_member, store
+from .common import Sent, first_in_line, idempotent, lock_as_member, store
 
 
 @idempotent
 def leave_chat(caller: Caller, data: dict, key: str | None, digest: str) -> Sent:
     """The caller leaves; they may join again later. The event reaches them too (their console drops the chat)."""
-    chat = lock_chat(caller, data["chat"]["id"])
-    members = require_open_member(caller, chat)
+    chat, members = lock_as_member(caller, data)
     ChatMember.objects.filter(chat=chat, uid=caller.uid, left_at__isnull=True).update(left_at=timezone.now())
     if chat.owner_id == caller.uid:
         # Ownership passes to the staff member who joined first among those still in, if any.
@@ -34,8 +33,7 @@ def leave_chat(caller: Caller, data: dict, key: str | None, digest: str) -> Sent
 @idempotent
 def end_chat(caller: Caller, data: dict, key: str | None, digest: str) -> Sent:
     """The chat ends for everyone (a visitor's hang-up, staff's end_session); every member is told why."""
-    chat = lock_chat(caller, data["chat"]["id"])
-    members = require_open_member(caller, chat)
+    chat, members = lock_as_member(caller, data)
     Chat.objects.filter(pk=chat.pk).update(state=Chat.ENDED, ended_at=timezone.now(), waiting_since=None)
     event = {"chat": {"id": chat.id}}
     if data.get("event", {}).get("reason"):
@@ -51,8 +49,7 @@ def agent_done(caller: Caller, data: dict, key: str | None, digest: str) -> Sent
 
     The visitor's next message puts it first in line again (see content.py).
     """
-    chat = lock_chat(caller, data["chat"]["id"])
-    members = require_open_member(caller, chat)
+    chat, members = lock_as_member(caller, data)
     staff = [uid for uid, role in members if role != "user"]
     ChatMember.objects.filter(chat=chat, uid__in=staff, left_at__isnull=True).update(left_at=timezone.now())
     Chat.objects.filter(pk=chat.pk).update(state=Chat.AGENT_DONE, owner_id=None, waiting_since=None)
@@ -63,8 +60,7 @@ def agent_done(caller: Caller, data: dict, key: str | None, digest: str) -> Sent
 @idempotent
 def customer_identified(caller: Caller, data: dict, key: str | None, digest: str) -> Sent:
     """Staff link the chat's visitor to the org's own customer id; staff in the chat see it, the visitor does not."""
-    chat = lock_chat(caller, data["chat"]["id"])
-    members = require_open_member(caller, chat)
+    chat, members = lock_as_member(caller, data)
     customer_id = data["event"]["customer_id"]
     Visitor.objects.filter(pk=chat.creator_id).update(customer_id=customer_id)
     body = {"event": {"chat": {"id": chat.id}, "uid": chat.creator_id, "customer_id": customer_id}}
@@ -74,8 +70,7 @@ def customer_identified(caller: Caller, data: dict, key: str | None, digest: str
 @idempotent
 def transfer(caller: Caller, data: dict, key: str | None, digest: str) -> Sent:
     """Hand the chat to a colleague (they join as owner, the sender leaves) or to a queue (first in line)."""
-    chat = lock_chat(caller, data["chat"]["id"])
-    members = require_open_member(caller, chat)
+    chat, members = lock_as_member(caller, data)
     to = data["event"]["to"]
     now = timezone.now()
     if "staff" in to:
@@ -130,8 +125,7 @@ def handover_to_agent(caller: Caller, data: dict, key: str | None, digest: str) 
     the visitor is still there), and a second hand-over of a waiting chat puts
     it first in line.
     """
-    chat = lock_chat(caller, data["chat"]["id"])
-    members = require_open_member(caller, chat)
+    chat, members = lock_as_member(caller, data)
     now = timezone.now()
     body = {"event": {"chat": {"id": chat.id}}}
     agent = chat.owner_id
@@ -158,8 +152,7 @@ def client_left(caller: Caller, data: dict, key: str | None, digest: str) -> Sen
     Staff are told; until the visitor writes again the chat weighs less on its
     agent's capacity (see assign.py).
     """
-    chat = lock_chat(caller, data["chat"]["id"])
-    members = require_open_member(caller, chat)
+    chat, members = lock_as_member(caller, data)
     Chat.objects.filter(pk=chat.pk).update(visitor_left_at=timezone.now())
     body = {"event": {"chat": {"id": chat.id}}}
     return store(caller, chat, "client_left", body, key, digest, members=members, internal=True)
