@@ -22,6 +22,12 @@ class Organisation(models.Model):
     allowed_origins = models.JSONField(default=list, blank=True)
     # HMAC key for identity verification of logged-in customers (customer_id).
     secret = models.CharField(max_length=64, default=_org_secret)
+    # Refuse a visitor who claims a customer identity without a valid HMAC (anonymous visitors stay allowed).
+    require_identity = models.BooleanField(default=False)
+    # Largest upload in bytes; empty: the server's HORN_MAX_FILE_SIZE (an org can only lower it).
+    max_file_size = models.PositiveBigIntegerField(null=True, blank=True)
+    # Content types accepted for upload, e.g. ["image/*", "application/pdf"]; empty: every type.
+    accepted_file_types = models.JSONField(default=list, blank=True)
     # New chats go straight to the available staff member with the most free capacity.
     auto_assign = models.BooleanField(default=False)
     # Opening hours in `timezone`: {"mon": [["09:00", "17:00"]], ...}; a day not listed is closed.

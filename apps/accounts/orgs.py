@@ -25,6 +25,9 @@ class OrgInfo:
     auto_assign: bool = False
     business_hours: dict = field(default_factory=dict)
     timezone: str = "UTC"
+    require_identity: bool = False
+    max_file_size: int | None = None
+    accepted_file_types: tuple[str, ...] = ()
 
 
 _cache: dict[int, tuple[float, OrgInfo]] = {}
@@ -33,14 +36,35 @@ _cache: dict[int, tuple[float, OrgInfo]] = {}
 def _load(org_id: int) -> OrgInfo | None:
     row = (
         Organisation.objects.filter(pk=org_id)
-        .values("id", "name", "allowed_origins", "auto_assign", "business_hours", "timezone")
+        .values(
+            "id",
+            "name",
+            "allowed_origins",
+            "auto_assign",
+            "business_hours",
+            "timezone",
+            "require_identity",
+            "max_file_size",
+            "accepted_file_types",
+        )
         .first()
     )
     if row is None:
         return None
     origins = frozenset(o.rstrip("/") for o in row["allowed_origins"] or [] if isinstance(o, str))
     hours = row["business_hours"] if isinstance(row["business_hours"], dict) else {}
-    return OrgInfo(row["id"], row["name"], origins, row["auto_assign"], hours, row["timezone"])
+    types = tuple(t for t in row["accepted_file_types"] or [] if isinstance(t, str))
+    return OrgInfo(
+        row["id"],
+        row["name"],
+        origins,
+        row["auto_assign"],
+        hours,
+        row["timezone"],
+        row["require_identity"],
+        row["max_file_size"],
+        types,
+    )
 
 
 async def get_org(org_id: int) -> OrgInfo:

@@ -61,6 +61,23 @@ class MethodNotAllowed(HornError):
     code, status, default_msg = 1008, 405, "method not allowed"
 
 
+# Uploads (files and images)
+class FileTooLarge(HornError):
+    code, status, default_msg = 1010, 413, "file is too large"
+
+
+class UnsupportedFileType(HornError):
+    code, status, default_msg = 1011, 415, "file type is not accepted"
+
+
+class BadFile(HornError):
+    code, status, default_msg = 1012, 400, "file is empty, truncated or not what it claims to be"
+
+
+class UploadBudgetExceeded(HornError):
+    code, status, default_msg = 1013, 413, "upload budget used up; try again later"
+
+
 # 401/403: who is calling
 class AuthRequired(HornError):
     code, status, default_msg = 2001, 401, "authentication required"
@@ -80,6 +97,14 @@ class Forbidden(HornError):
 
 class CsrfFailed(HornError):
     code, status, default_msg = 2005, 403, "CSRF check failed"
+
+
+class IdentityRejected(HornError):
+    code, status, default_msg = 2006, 403, "customer.hash does not match customer.id"
+
+
+class Banned(HornError):
+    code, status, default_msg = 2007, 403, "banned by this organisation"
 
 
 # 404: same answer for "does not exist" and "belongs to another organisation"
@@ -106,6 +131,24 @@ class IdempotencyConflict(HornError):
 
 class NothingWaiting(HornError):
     code, status, default_msg = 4004, 409, "no chat is waiting"
+
+
+class AlreadyRated(HornError):
+    code, status, default_msg = 4005, 409, "this chat has already been rated"
+
+
+class NotRatableYet(HornError):
+    code, status, default_msg = 4006, 409, "a chat can be rated once staff marked it done or it ended"
+
+
+# 429: slow down
+class RateLimited(HornError):
+    """Carries `retry_after` (whole seconds) in the body and the Retry-After header."""
+
+    code, status, default_msg = 6001, 429, "too many requests; slow down"
+
+    def __init__(self, msg: str | None = None, *, retry_after: int, field: str | None = None):
+        super().__init__(msg, field=field, retry_after=max(1, int(retry_after)))
 
 
 # 5xx: our side

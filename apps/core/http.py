@@ -37,7 +37,10 @@ def ok(**data) -> HttpResponse:
 
 
 def _error(exc: HornError) -> HttpResponse:
-    return json_response(exc.body(), exc.status)
+    response = json_response(exc.body(), exc.status)
+    if "retry_after" in exc.extra:
+        response["Retry-After"] = str(exc.extra["retry_after"])
+    return response
 
 
 def _add_cors(request, response: HttpResponse) -> None:
