@@ -1,6 +1,6 @@
 """One error hierarchy for the whole API, rendered by one function (`apps.core.http`).
 
-Every error carries a stable numeric `code` (documented in the README), the HTTP
+Every error carries a stable numeric `code` (documented in docs/api.md), the HTTP
 status it maps to, a human message and, when one field is at fault, its name.
 """
 
