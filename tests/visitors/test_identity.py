@@ -216,6 +216,10 @@ def test_two_devices_of_one_verified_customer_share_its_chats(horn, world, serve
             got = events(frames(ws))
             assert [e["mid"] for e in got] == [from_laptop, from_alice]
             assert got[0]["from"] == {"id": laptop.uid, "name": "", "role": "user"}
+    # The laptop, offline for a while, gets what it missed from its cursor like the chat's creator does.
+    missed = ok(text(horn, world.alice, current, "while you were away"))["mid"]
+    with open_ws(server, laptop, version=got[-1]["version"]) as laptop_ws:
+        assert [e["mid"] for e in events(frames(laptop_ws))] == [missed]
 
 
 def test_a_wrong_hash_or_a_staff_label_sees_none_of_the_customers_chats(horn, world):
