@@ -77,7 +77,8 @@ def store_visits(org_id: int, views: list[PageView]) -> list[Tracked | HornError
     Returning visitors' rows are locked first, in vid order: a Visit insert
     share-locks its visitor row and the update below needs it exclusively, so
     two transactions that locked in any other order (or not at all) deadlocked.
-    A view naming an unknown visitor gets its NotFound; the others go on.
+    A view naming an unknown visitor gets its NotFound, one claiming another customer
+    than its verified link its IdentityRejected (`relink`); the others go on.
     """
     now = timezone.now()
     with transaction.atomic():
