@@ -2,7 +2,9 @@
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 
+import httpx
 import pytest
 
 from apps.chats.models import Chat, Message
@@ -162,3 +164,20 @@ def test_another_orgs_chat_cannot_be_rated(horn, world, chat):
     error(rate(horn, outsider, "c" * 25, score=1), 404, 3001, "chat.id")  # the same answer as no such chat
     assert snapshot() == before and ratings() == rated
     assert init(horn, world.charlie)["ratings"] == []
+
+
+def test_ratings_sent_at_once_from_several_tabs_store_one(horn, world, server, chat):
+    visitor, chat_id = chat
+    ok(send(horn, world.alice, {"type": "agent_done", "chat": {"id": chat_id}}))
+
+    def one(score: int):
+        with httpx.Client(base_url=server, timeout=20) as client:
+            return rate(client, visitor, chat_id, score=score)
+
+    with ThreadPoolExecutor(5) as pool:
+        answers = list(pool.map(one, range(1, 6)))
+    assert sorted(r.status_code for r in answers) == [200, 409, 409, 409, 409]
+    for refused in (r for r in answers if r.status_code == 409):
+        error(refused, 409, 4005, "chat.id")
+    (stored,) = Message.objects.filter(type="rate")
+    assert Chat.objects.get(pk=chat_id).rating == stored.body["event"]["score"]
