@@ -7,6 +7,9 @@ from .models import Bot, Organisation, Staff
 class OrganisationAdmin(admin.ModelAdmin):
     list_display = ("id", "name", "auto_assign", "timezone", "created_at")
     search_fields = ("name",)
+    # Identity verification's HMAC key: shown so an admin can give it to the shop's server, never edited
+    # here (a new key would break every signed-in customer's verification at once).
+    readonly_fields = ("secret",)
 
 
 @admin.register(Staff)

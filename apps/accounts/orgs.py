@@ -28,6 +28,9 @@ class OrgInfo:
     require_identity: bool = False
     max_file_size: int | None = None
     accepted_file_types: tuple[str, ...] = ()
+    # The identity HMAC key (apps.visitors.identity). It never leaves the process; kept out of repr so
+    # a logged OrgInfo does not print it.
+    secret: str = field(default="", repr=False)
 
 
 _cache: dict[int, tuple[float, OrgInfo]] = {}
@@ -46,6 +49,7 @@ def _load(org_id: int) -> OrgInfo | None:
             "require_identity",
             "max_file_size",
             "accepted_file_types",
+            "secret",
         )
         .first()
     )
@@ -64,6 +68,7 @@ def _load(org_id: int) -> OrgInfo | None:
         row["require_identity"],
         row["max_file_size"],
         types,
+        row["secret"],
     )
 
 

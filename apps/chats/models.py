@@ -27,6 +27,11 @@ class Chat(models.Model):
     visitor_left_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # The visitor's rating (`rate`, 1-5), given once after agent_done or the end: a set `rating` is what
+    # makes "once" a fact of the locked row (apps/chats/actions/rate.py).
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    rating_comment = models.CharField(max_length=1000, blank=True, default="")
+    rated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

@@ -201,6 +201,17 @@ class TypingIn(MessageIn):
     event = TypingEvent()
 
 
+class RateEvent(StrictSerializer):
+    chat = ChatRef(required=False)
+    score = StrictIntegerField(min_value=1, max_value=5)  # 4.0, "4" and true are refused, not coerced
+    # A few sentences; longer feedback belongs in a message of the chat.
+    comment = StrictCharField(max_length=1000, required=False, allow_blank=True)
+
+
+class RateIn(MessageIn):
+    event = RateEvent()
+
+
 SCHEMAS = {
     "typing": TypingIn,
     "read": ReadIn,
@@ -219,4 +230,5 @@ SCHEMAS = {
     "image": ImageIn,
     "request_chat": RequestChatIn,
     "join_chat": JoinChatIn,
+    "rate": RateIn,
 }

@@ -10,12 +10,14 @@ follows the window, not the length of the conversation.
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 
 from apps.accounts.auth import Caller
 from apps.core.errors import NotFound
+from apps.visitors.selectors import customer_of
 
 from .actions.common import to_payload
+from .customers import verified_customer, visible_chats
 from .models import Chat, ChatMember, Message
 from .queue import positions
 from .sequence import current_seq
@@ -30,13 +32,12 @@ def load_state(caller: Caller) -> dict:
     version = current_seq(caller.org_id)
     if caller.is_staff:
         chat_ids = ChatMember.objects.filter(uid=caller.uid, left_at__isnull=True).values_list("chat_id", flat=True)
-        chats = Chat.objects.filter(org_id=caller.org_id, pk__in=list(chat_ids)).exclude(state=Chat.ENDED)
+        chats = Chat.objects.filter(org_id=caller.org_id, pk__in=list(chat_ids)).select_related("creator")
     else:
-        chats = Chat.objects.filter(org_id=caller.org_id, creator_id=caller.uid).exclude(state=Chat.ENDED)
+        customer_id = verified_customer(caller.org_id, caller.uid)
+        chats = Chat.objects.filter(visible_chats(caller.org_id, caller.uid, customer_id))
     chats = list(
-        chats.annotate(
-            user_num=Count("members", filter=Q(members__left_at__isnull=True)), customer_id=F("creator__customer_id")
-        )
+        chats.exclude(state=Chat.ENDED).annotate(user_num=Count("members", filter=Q(members__left_at__isnull=True)))
     )
     limit = settings.HORN_INIT_HISTORY
     latest = recent_messages([c.pk for c in chats], version, public_only=not caller.is_staff, limit=limit)
@@ -52,13 +53,53 @@ def load_state(caller: Caller) -> dict:
         for row in rows:
             if row["id"] in place:
                 row["queue_number"] = place[row["id"]]
-    if caller.is_staff:  # the org's own id for the visitor (customer_identified) is for staff
+    if caller.is_staff:  # who the visitor is (track's customer, customer_identified) is for staff
         for row, chat in zip(rows, chats, strict=True):
-            row["customer_id"] = chat.customer_id
+            row["customer_id"] = chat.creator.customer_id
+            row["customer"] = customer_of(chat.creator)
     state = {"chats": rows, "version": str(version)}
     if caller.is_staff:
         state["queue"] = waiting_chats(caller.org_id)
+        state["ratings"] = recent_ratings(caller)
+    else:
+        state["past_chats"] = past_chats(caller.org_id, caller.uid, customer_id)
     return state
+
+
+# Enough to show "your earlier conversations" and "how your last chats were rated" at start-up;
+# older ones are a history page away (GET /api/chat/history), and init stays one bounded read.
+PAST_CHATS = 20
+RECENT_RATINGS = 20
+
+
+def past_chats(org_id: int, vid: str, customer_id: str | None) -> list[dict]:
+    """The visitor's latest ended chats (and its verified customer's from other devices), newest first."""
+    ended = Chat.objects.filter(visible_chats(org_id, vid, customer_id), state=Chat.ENDED)
+    return [
+        {
+            "id": c.pk,
+            "creator": c.creator_id,
+            "created_at": c.created_at.strftime(TIME_FORMAT),
+            "ended_at": c.ended_at.strftime(TIME_FORMAT) if c.ended_at else "",
+            **({"rating": rating_of(c)} if c.rating is not None else {}),
+        }
+        for c in ended.order_by("-created_at")[:PAST_CHATS]
+    ]
+
+
+def recent_ratings(caller: Caller) -> list[dict]:
+    """Ratings of the chats a staff member or bot was ever in, newest first (agent_done and the end take
+    them out of `chats`, so without this list a rating given afterwards would never be seen at start-up)."""
+    was_in = ChatMember.objects.filter(uid=caller.uid).values_list("chat_id", flat=True)
+    rated = Chat.objects.filter(org_id=caller.org_id, pk__in=was_in, rating__isnull=False).order_by("-rated_at")
+    return [
+        {"chat": {"id": c.pk}, "creator": c.creator_id, "state": c.state, **rating_of(c)}
+        for c in rated[:RECENT_RATINGS]
+    ]
+
+
+def rating_of(chat: Chat) -> dict:
+    return {"score": chat.rating, "comment": chat.rating_comment, "at": int(chat.rated_at.timestamp())}
 
 
 def recent_messages(
@@ -89,11 +130,17 @@ def recent_messages(
 
 def chat_history(caller: Caller, chat_id: str, before: int | None, limit: int) -> dict:
     """Older messages of a chat the caller is or was in: the `limit` before `before`, oldest first."""
-    if not ChatMember.objects.filter(chat_id=chat_id, chat__org_id=caller.org_id, uid=caller.uid).exists():
+    member = ChatMember.objects.filter(chat_id=chat_id, chat__org_id=caller.org_id, uid=caller.uid)
+    chat = Chat.objects.filter(pk=chat_id, org_id=caller.org_id).first() if member.exists() else None
+    if chat is None and not caller.is_staff:  # a verified customer's chat from another device
+        customer_id = verified_customer(caller.org_id, caller.uid)
+        chat = Chat.objects.filter(visible_chats(caller.org_id, caller.uid, customer_id), pk=chat_id).first()
+    if chat is None:
         raise NotFound("chat not found", field="chat")
     upto = current_seq(caller.org_id) if before is None else before - 1
     msgs, has_more = recent_messages([chat_id], upto, public_only=not caller.is_staff, limit=limit)[chat_id]
-    return {"chat": {"id": chat_id}, "msgs": msgs, "has_more": has_more}
+    about = {"id": chat_id, **({"rating": rating_of(chat)} if chat.rating is not None else {})}
+    return {"chat": about, "msgs": msgs, "has_more": has_more}
 
 
 def waiting_chats(org_id: int) -> list[dict]:
@@ -126,4 +173,5 @@ def chat_row(chat: Chat, msgs: list[dict], has_more: bool = False) -> dict:
         "ended_at": chat.ended_at.strftime(TIME_FORMAT) if chat.ended_at else "",
         "msgs": msgs,
         "has_more": has_more,
+        **({"rating": rating_of(chat)} if chat.rating is not None else {}),
     }

@@ -2,7 +2,7 @@
 
 The cursor is the organisation's event sequence (apps/chats/sequence.py), so
 "everything after N" is one indexed range query. Recipients are decided by
-current membership: a visitor gets the public events of its own chats; a
+current membership: a visitor gets the public events of the chats it is in; a
 staff member the events of the chats it is in plus the org-wide ones (queue).
 """
 
@@ -45,7 +45,9 @@ def missed(caller: Caller, cursor: int, upto: int) -> tuple[list[tuple[int, dict
         )
         rows = rows.filter(Q(chat_id__in=chat_ids) | Q(to_staff=True))
     else:
-        rows = rows.filter(chat__creator_id=caller.uid, visibility=Message.PUBLIC)
+        # The chats it is in: its own, and a verified customer's chat it took part in from this device.
+        chat_ids = list(ChatMember.objects.filter(uid=caller.uid).values_list("chat_id", flat=True))
+        rows = rows.filter(Q(chat__creator_id=caller.uid) | Q(chat_id__in=chat_ids), visibility=Message.PUBLIC)
     found = list(rows.order_by("seq")[: limit + 1])
     if len(found) > limit:
         raise CursorGone(f"more than {limit} events since cursor {cursor}")

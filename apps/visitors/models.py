@@ -5,6 +5,8 @@ from django.db import models
 from apps.accounts.models import Organisation
 from apps.core import ids
 
+CUSTOMER_ID_LEN = 128
+
 
 class Visitor(models.Model):
     """A website visitor (seed 004 `vid`), created by their first track."""
@@ -13,8 +15,14 @@ class Visitor(models.Model):
     org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="visitors")
     fp = models.CharField(max_length=128, blank=True, default="")
     name = models.CharField(max_length=100, blank=True, default="")
-    # The org's own id for this person (CRM, shop account), set by customer_identified.
-    customer_id = models.CharField(max_length=128, blank=True, default="", db_index=True)
+    # The org's own id for this person (CRM, shop account): set by track's `customer` or by staff's
+    # customer_identified. 128 characters: longer than any CRM/shop id, short enough to index.
+    customer_id = models.CharField(max_length=CUSTOMER_ID_LEN, blank=True, default="", db_index=True)
+    # True only when track proved the link with the org's HMAC (apps.visitors.identity); only a verified
+    # link shares the customer's chats across devices, and once verified the link never changes.
+    customer_verified = models.BooleanField(default=False)
+    customer_name = models.CharField(max_length=100, blank=True, default="")
+    customer_email = models.CharField(max_length=254, blank=True, default="")  # RFC 5321's longest address
     created_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField(auto_now_add=True)
     last_visit = models.ForeignKey("Visit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

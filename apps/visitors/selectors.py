@@ -16,6 +16,7 @@ def describe_visitors(org_id: int, last_ping: dict[str, float]) -> list[dict]:
                 "name": v.name,
                 "fp": v.fp,
                 "customer_id": v.customer_id,
+                "customer": customer_of(v),
                 "last_ping": int(last_ping[v.vid]),
                 "first_seen": int(v.created_at.timestamp()),
                 "track_id": visit.tid if visit else "",
@@ -29,3 +30,15 @@ def describe_visitors(org_id: int, last_ping: dict[str, float]) -> list[dict]:
         )
     rows.sort(key=lambda r: -r["last_ping"])
     return rows
+
+
+def customer_of(visitor: Visitor) -> dict | None:
+    """Who the visitor is for staff: `verified` only when track proved it with the org's HMAC."""
+    if not visitor.customer_id:
+        return None
+    out = {"id": visitor.customer_id, "verified": visitor.customer_verified}
+    if visitor.customer_name:
+        out["name"] = visitor.customer_name
+    if visitor.customer_email:
+        out["email"] = visitor.customer_email
+    return out

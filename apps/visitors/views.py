@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from rest_framework import serializers
 
 from apps.accounts.auth import authenticate, authenticate_staff, check_visitor_origin
 from apps.accounts.orgs import get_org
@@ -15,7 +16,25 @@ from apps.core.validation import IdField, StrictCharField, StrictSerializer, val
 
 from . import presence, tokens
 from .actions import track as track_action
+from .identity import check_customer
+from .models import CUSTOMER_ID_LEN
 from .selectors import describe_visitors
+
+
+class StrictEmailField(serializers.EmailField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class CustomerIn(StrictSerializer):
+    id = StrictCharField(max_length=CUSTOMER_ID_LEN, trim_whitespace=False)  # hashed as given
+    # No max_length and blank allowed: every hash that is not the right one, empty or 10 KB, is the
+    # same 403 (IdentityRejected), not a 400 that would tell a prober which form is expected.
+    hash = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
+    name = StrictCharField(max_length=100, required=False, allow_blank=True)
+    email = StrictEmailField(max_length=254, required=False, allow_blank=True)  # RFC 5321's longest address
 
 
 class TrackIn(StrictSerializer):
@@ -27,6 +46,7 @@ class TrackIn(StrictSerializer):
     referer = StrictCharField(max_length=2048, required=False, allow_blank=True)
     os = StrictCharField(max_length=128, required=False, allow_blank=True)
     browser = StrictCharField(max_length=256, required=False, allow_blank=True)
+    customer = CustomerIn(required=False)
 
 
 @api_view("POST")
@@ -42,7 +62,8 @@ async def track(request):
             raise AuthRequired("uid needs its token (X-Horn-Token)", field="X-Horn-Token")
         if tokens.read(token) != (org.id, vid):
             raise BadToken("token does not belong to this uid and cid", field="X-Horn-Token")
-    tracked = await track_action(org_id=org.id, vid=vid, data=data, ip=client_ip(request))
+    customer = check_customer(org, data.get("customer"))
+    tracked = await track_action(org_id=org.id, vid=vid, data=data, ip=client_ip(request), customer=customer)
     return ok(track_id=tracked.track_id, uid=tracked.uid, token=tracked.token)
 
 

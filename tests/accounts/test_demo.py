@@ -19,7 +19,7 @@ def test_it_creates_a_demo_org_once(horn):
     first = demo()
     again = demo()
     assert first == again
-    assert set(first) == {"oid", "origin", "snippet", "staff"} and len(first["staff"]) == 2
+    assert set(first) == {"oid", "origin", "snippet", "staff", "identity_secret"} and len(first["staff"]) == 2
     assert f'data-horn-cid="{first["oid"]}"' in first["snippet"]
     for member in first["staff"]:
         assert set(member) >= {"sid", "username", "password", "token"}

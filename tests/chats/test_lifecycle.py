@@ -246,13 +246,21 @@ def test_staff_identify_the_customer_and_the_visitor_is_not_told(horn, world, se
         ok(send(horn, world.alice, body))
         (to_bob,) = events(frames(b_ws))
         assert events(frames(v_ws)) == []
-    assert to_bob["event"] == {"chat": {"id": chat_id}, "uid": visitor.uid, "customer_id": "crm-4711"}
+    customer = {"id": "crm-4711", "verified": False}  # staff's word, not proved by the org's HMAC
+    assert to_bob["event"] == {
+        "chat": {"id": chat_id},
+        "uid": visitor.uid,
+        "customer_id": "crm-4711",
+        "customer": customer,
+    }
     assert [c["customer_id"] for c in init(horn, world.alice)["chats"]] == ["crm-4711"]
+    assert [c["customer"] for c in init(horn, world.alice)["chats"]] == [customer]
     assert "customer_id" not in init(horn, visitor)["chats"][0]
     online = ok(horn.get("/api/ping", params={"uid": visitor.uid}, headers=visitor.auth))
     assert online["code"] == 0
     listed = ok(horn.get("/api/users/online", headers=world.alice.auth))["data"]
     assert [v["customer_id"] for v in listed if v["uid"] == visitor.uid] == ["crm-4711"]
+    assert [v["customer"] for v in listed if v["uid"] == visitor.uid] == [customer]
 
 
 def test_customer_identified_is_checked(horn, world, chat):

@@ -35,6 +35,7 @@ from .lifecycle import (
     leave_chat,
     transfer,
 )
+from .rate import rate
 from .request import request_chat
 from .routing import settle
 from .typing import client_unload, platform_closed, read, typing
@@ -59,6 +60,7 @@ ACTIONS = {
     "client_unload": (client_unload, frozenset({USER})),
     "request_chat": (request_chat, frozenset({USER})),
     "join_chat": (join_chat, STAFF_SIDE),
+    "rate": (rate, frozenset({USER})),  # the visitor's judgement of staff, not staff's own
 }
 TRANSIENT = (typing, read, client_unload)  # pushed to members, nothing stored
 

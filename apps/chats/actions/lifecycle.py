@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from apps.accounts.auth import BOT, STAFF, Caller
 from apps.accounts.models import Bot, Staff
-from apps.core.errors import InvalidValue, NotFound
+from apps.core.errors import Forbidden, InvalidValue, NotFound
 from apps.visitors.models import Visitor
+from apps.visitors.selectors import customer_of
 
 from ..models import Chat, ChatMember
 from .common import Sent, first_in_line, idempotent, lock_as_member, store
@@ -59,11 +60,22 @@ def agent_done(caller: Caller, data: dict, key: str | None, digest: str) -> Sent
 
 @idempotent
 def customer_identified(caller: Caller, data: dict, key: str | None, digest: str) -> Sent:
-    """Staff link the chat's visitor to the org's own customer id; staff in the chat see it, the visitor does not."""
+    """Staff link the chat's visitor to the org's own customer id; staff in the chat see it, the visitor does not.
+
+    The link is unverified (it shares no chats). A visitor the org's HMAC
+    verified keeps its link: the same id changes nothing, another is refused.
+    """
     chat, members = lock_as_member(caller, data)
     customer_id = data["event"]["customer_id"]
-    Visitor.objects.filter(pk=chat.creator_id).update(customer_id=customer_id)
-    body = {"event": {"chat": {"id": chat.id}, "uid": chat.creator_id, "customer_id": customer_id}}
+    visitor = Visitor.objects.select_for_update().get(pk=chat.creator_id)
+    if visitor.customer_verified and visitor.customer_id != customer_id:
+        raise Forbidden("the visitor is verified as another customer", field="event.customer_id")
+    if visitor.customer_id != customer_id:
+        # Another person than the one track claimed: the name and e-mail of that claim go with it.
+        visitor.customer_id, visitor.customer_name, visitor.customer_email = customer_id, "", ""
+        visitor.save(update_fields=["customer_id", "customer_name", "customer_email"])
+    event = {"chat": {"id": chat.id}, "uid": chat.creator_id, "customer_id": customer_id}
+    body = {"event": {**event, "customer": customer_of(visitor)}}
     return store(caller, chat, "customer_identified", body, key, digest, members=members, internal=True)
 
 

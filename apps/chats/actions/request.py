@@ -9,6 +9,7 @@ from apps.accounts.models import Staff
 from apps.core.errors import NotFound
 from apps.visitors.models import Visitor
 
+from ..customers import visible_chats
 from ..models import Chat, ChatMember, Message
 from .common import Sent, idempotent, store
 
@@ -21,12 +22,18 @@ def request_chat(caller: Caller, data: dict, key: str | None, digest: str, offli
     visitor = Visitor.objects.select_for_update().filter(vid=caller.uid, org_id=caller.org_id).first()
     if visitor is None:
         raise NotFound("visitor not found", field="from.id")
+    customer_id = visitor.customer_id if visitor.customer_verified else None
+    visible = Chat.objects.filter(visible_chats(caller.org_id, visitor.vid, customer_id))
     asked = event.get("chat", {}).get("id") or data.get("chat", {}).get("id")
-    if asked and not Chat.objects.filter(pk=asked, org_id=caller.org_id, creator=visitor).exists():
+    if asked and not visible.filter(pk=asked).exists():
         raise NotFound("chat not found", field="chat.id")
     open_chat = Chat.objects.filter(creator=visitor).exclude(state=Chat.ENDED).order_by("-created_at").first()
     if open_chat is not None:
         return Sent(_request_message(open_chat), [])
+    if customer_id:
+        shared = visible.exclude(state=Chat.ENDED).order_by("-created_at").values_list("pk", flat=True).first()
+        if shared is not None:
+            return _take_part(caller, shared)
     uids = _check_uids(caller, event.get("uids") or [caller.uid])
     chat = Chat.objects.create(
         org_id=caller.org_id,
@@ -38,6 +45,20 @@ def request_chat(caller: Caller, data: dict, key: str | None, digest: str, offli
     ChatMember.objects.create(chat=chat, uid=caller.uid, role=caller.role)
     body = {"event": {"chat": {"id": chat.id}, "uids": uids, **({"offline": True} if offline else {})}}
     return store(caller, chat, "request_chat", body, key, digest, to_staff=True)
+
+
+def _take_part(caller: Caller, chat_id: str) -> Sent:
+    """A verified customer's second device joins the customer's open chat as one more visitor member.
+
+    Membership is what push, posting and reading go by, so from now on this
+    device receives the chat's events and writes into it under its own uid.
+    The chat row is locked, as every membership change does, so a post being
+    stored meanwhile sees either the old members or the new ones, whole.
+    """
+    chat = Chat.objects.select_for_update().get(pk=chat_id)
+    if not ChatMember.objects.filter(chat=chat, uid=caller.uid).update(left_at=None):
+        ChatMember.objects.create(chat=chat, uid=caller.uid, role=caller.role)
+    return Sent(_request_message(chat), [])
 
 
 def _check_uids(caller: Caller, uids: list[str]) -> list[str]:

@@ -53,6 +53,8 @@ class Command(BaseCommand):
                 organisation.save(update_fields=["allowed_origins"])
             staff = [self._staff(organisation, *row) for row in DEMO_STAFF]
         out = {"oid": organisation.pk, "origin": origin, "snippet": snippet(organisation.pk), "staff": staff}
+        # The key the shop's server signs customer ids with (identity verification); like the tokens, demo only.
+        out["identity_secret"] = organisation.secret
         if options["json"]:
             self.stdout.write(json.dumps(out))
         else:
