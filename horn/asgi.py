@@ -35,7 +35,7 @@ from apps.realtime.hub import hub  # noqa: E402
 API_PREFIXES = ("/api/", "/pull", "/monitor/", "/files/", "/images")
 # Upload bodies may be as large as HORN_MAX_FILE_SIZE, times this for their encoding
 # (base64 is 4/3 of the bytes), plus room for the multipart headers or JSON around them.
-UPLOADS = {"/api/files": 1.0, "/images": 4 / 3}
+UPLOADS = {"/api/files": (1.0, "file"), "/images": (4 / 3, "image")}
 UPLOAD_OVERHEAD = 64 * 1024
 
 
@@ -92,8 +92,9 @@ class ApiHandler(ASGIHandler):
 
         A body announced larger than the limit is refused before a byte of it is read.
         """
-        limit = int(settings.HORN_MAX_FILE_SIZE * UPLOADS[scope["path"]]) + UPLOAD_OVERHEAD
-        too_large = json_response(FileTooLarge(f"upload is larger than {limit:,} bytes", field="file").body(), 413)
+        factor, field = UPLOADS[scope["path"]]
+        limit = int(settings.HORN_MAX_FILE_SIZE * factor) + UPLOAD_OVERHEAD
+        too_large = json_response(FileTooLarge(f"upload is larger than {limit:,} bytes", field=field).body(), 413)
         if _content_length(scope) > limit:
             await self.send_response(too_large, send)
             return
