@@ -94,8 +94,17 @@ class ApiHandler(ASGIHandler):
         """
         factor, field = UPLOADS[scope["path"]]
         limit = int(settings.HORN_MAX_FILE_SIZE * factor) + UPLOAD_OVERHEAD
-        too_large = json_response(FileTooLarge(f"upload is larger than {limit:,} bytes", field=field).body(), 413)
-        if _content_length(scope) > limit:
+        most = settings.HORN_MAX_FILE_SIZE
+        error = FileTooLarge(f"file is larger than {most:,} bytes", field=field, max_size=most)
+        too_large = json_response(error.body(), 413)
+        origin = _header(scope, b"origin")
+        if origin:
+            # Refused before anyone is authenticated, so the org's allow-list is unknown; the body
+            # is the same for everyone, and the widget needs to read it to tell the visitor why.
+            too_large["Access-Control-Allow-Origin"] = origin.decode("latin-1")
+            too_large["Vary"] = "Origin"
+        length = _header(scope, b"content-length")
+        if length and length.isdigit() and int(length) > limit:
             await self.send_response(too_large, send)
             return
         body = tempfile.SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE)
@@ -134,11 +143,11 @@ class ApiHandler(ASGIHandler):
         return None
 
 
-def _content_length(scope) -> int:
-    for name, value in scope["headers"]:
-        if name == b"content-length":
-            return int(value) if value.isdigit() else 0
-    return 0
+def _header(scope, name: bytes) -> bytes | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value
+    return None
 
 
 _api = ApiHandler()

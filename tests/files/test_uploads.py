@@ -10,6 +10,7 @@ from PIL import Image
 from apps.accounts.models import Organisation
 from apps.accounts.orgs import forget_all
 from apps.files.models import Upload
+from tests.conftest import ORIGIN_A
 from tests.files.helpers import (
     image_bytes,
     jpeg_with_gps,
@@ -281,8 +282,11 @@ def test_the_server_and_the_org_limit_the_size(horn, world, chat, settings):
     settings.HORN_MAX_FILE_SIZE = 5000
     body = error(upload(horn, visitor, chat_id, "big.pdf", PDF + b"x" * 5000), 413, 1010, "file")
     assert body["max_size"] == 5000
-    # Announced larger than any upload may be: refused before the body is read.
-    error(upload(horn, visitor, chat_id, "huge.pdf", PDF + b"x" * 200_000), 413, 1010, "file")
+    # Announced larger than any upload may be: refused before the body is read (and readable by the widget).
+    files = {"file": ("huge.pdf", PDF + b"x" * 200_000, "application/pdf")}
+    r = horn.post("/api/files", params={"chat": chat_id}, files=files, headers={**visitor.auth, "Origin": ORIGIN_A})
+    assert error(r, 413, 1010, "file")["max_size"] == 5000
+    assert r.headers["access-control-allow-origin"] == ORIGIN_A
     Organisation.objects.filter(pk=world.acme.pk).update(max_file_size=1000)
     forget_all()
     error(upload(horn, visitor, chat_id, "mid.pdf", PDF[:1500]), 413, 1010, "file")
