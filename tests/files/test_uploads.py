@@ -10,6 +10,7 @@ from PIL import Image
 from apps.accounts.models import Organisation
 from apps.accounts.orgs import forget_all
 from apps.files.models import Upload
+from tests.accounts.test_staff import login
 from tests.conftest import ORIGIN_A
 from tests.files.helpers import (
     image_bytes,
@@ -88,6 +89,18 @@ def test_staff_and_bots_upload_into_chats_they_are_in(horn, world, chat, bot):
     assert (up["width"], up["height"], up["content_type"]) == (40, 20, "image/png")
     rows = Upload.objects.order_by("created_at").values_list("uploader_id", "uploader_role", "chat_id")
     assert list(rows) == [(world.alice.sid, "staff", chat_id), (bot.uid, "bot", chat_id)]
+
+
+def test_console_staff_upload_with_their_session_and_csrf_token(horn, server, world, chat):
+    _, chat_id = chat
+    with login(server, world.alice) as console:
+        before = state()
+        files = {"file": ("notes.txt", b"from the console", "text/plain")}
+        error(console.post("/api/files", params={"chat": chat_id}, files=files), 403, 2005)
+        assert state() == before
+        headers = {"X-CSRFToken": console.cookies["csrftoken"]}
+        up = ok(console.post("/api/files", params={"chat": chat_id}, files=files, headers=headers))["file"]
+    assert Upload.objects.get(pk=up["id"]).uploader_id == world.alice.sid
 
 
 def test_an_upload_into_a_chat_the_caller_is_not_in_is_refused(horn, world, chat):
@@ -203,6 +216,18 @@ def test_every_image_format_is_reencoded_in_its_own_format(horn, world, chat, fm
     )
     served = horn.get(path_of(up["src"]))
     assert Image.open(io.BytesIO(served.content)).format == fmt
+
+
+def test_an_animated_gif_keeps_its_first_frame(horn, world, chat):
+    visitor, chat_id = chat
+    frames_ = [Image.new("RGB", (16, 16), colour) for colour in ("red", "green", "blue")]
+    out = io.BytesIO()
+    frames_[0].save(out, "GIF", save_all=True, append_images=frames_[1:], duration=100, loop=0, comment=b"gps?")
+    assert Image.open(io.BytesIO(out.getvalue())).n_frames == 3
+    up = ok(upload(horn, visitor, chat_id, "wave.gif", out.getvalue(), "image/gif"))["file"]
+    served = Image.open(io.BytesIO(horn.get(path_of(up["src"])).content))
+    assert (served.format, served.n_frames, served.size) == ("GIF", 1, (16, 16))
+    assert "comment" not in served.info
 
 
 def test_ordinary_files_are_typed_by_their_bytes_and_served_as_attachments(horn, world, chat):
