@@ -37,7 +37,7 @@ async def reserved(caller: Caller, size: int, field: str = "file"):
         pipe.ttl(key)
         _, used, ttl = await pipe.execute()
     if used > settings.HORN_VISITOR_UPLOAD_BUDGET:
-        await redis.decrby(key, size)
+        await _give_back(redis, key, size)
         raise UploadBudgetExceeded(
             f"upload budget of {settings.HORN_VISITOR_UPLOAD_BUDGET:,} bytes per 24 hours used up",
             field=field,
@@ -46,5 +46,11 @@ async def reserved(caller: Caller, size: int, field: str = "file"):
     try:
         yield
     except BaseException:
-        await redis.decrby(key, size)  # only what was stored counts
+        await _give_back(redis, key, size)  # only what was stored counts
         raise
+
+
+async def _give_back(redis, key: str, size: int) -> None:
+    # If the window ended meanwhile, DECRBY made a fresh key (negative, with no expiry): drop it.
+    if await redis.decrby(key, size) <= 0:
+        await redis.delete(key)
