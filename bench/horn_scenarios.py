@@ -7,10 +7,14 @@ recovery story, so these rows carry Horn's figures alone.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import random
 import subprocess
 import time
+
+import httpx
+from PIL import Image
 
 from .loadgen import STAMP, RawHttp, Receiver, dumps, percentiles, stamp_text
 from .systems import Horn, Room
@@ -359,3 +363,93 @@ async def open_never_reading(horn: Horn, url: str) -> asyncio.StreamWriter:
     assert b" 101 " in status, status
     writer.transport.pause_reading()  # from here on the kernel buffers fill and stay full
     return writer
+
+
+# --- uploads ------------------------------------------------------------------------------
+
+
+def bench_jpeg() -> bytes:
+    """A photo-like JPEG of about 200 KB (noise over a gradient: it neither compresses away nor is trivial)."""
+    size = (740, 540)
+    noise = Image.effect_noise(size, 40).convert("RGB")
+    picture = Image.blend(noise, Image.linear_gradient("L").resize(size).convert("RGB"), 0.5)
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def bench_pdf(size: int = 2 * 1024 * 1024) -> bytes:
+    """A 2 MB 'PDF': stored as it is, so only its bytes matter, not its structure."""
+    return b"%PDF-1.7\n" + random.Random(5).randbytes(size - 9)
+
+
+def multipart(name: str, data: bytes, content_type: str) -> tuple[bytes, str]:
+    """The body is built once per kind, so the generator spends its CPU on sending, not encoding."""
+    boundary = "horn-bench-boundary-7e3f"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+        f"Content-Type: {content_type}\r\n\r\n"
+    ).encode()
+    return head + data + f"\r\n--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+async def uploads(horn: Horn, cfg: dict) -> dict:
+    """POST /api/files throughput and latency, closed loop: `upload_concurrency` visitors upload in their chats.
+
+    A 200 KB JPEG is decoded and re-encoded (Pillow, on the image pool); a 2 MB PDF is
+    sniffed and stored as it is. Visitors upload (the widget's path, with its budget check);
+    each has a chat of its own. The files land in the bench's HORN_DATA_DIR.
+    """
+    http = RawHttp("127.0.0.1", horn.port)
+    visitors = []
+    for _ in range(cfg["upload_concurrency"]):
+        v = await horn.visitor(http)
+        auth = {"X-Horn-Token": v["token"]}
+        status, body = await http.request("POST", "/api/message", dumps({"type": "request_chat"}), auth)
+        assert status == 200, body
+        visitors.append((auth, json.loads(body)["chat"]["id"]))
+    await http.close()
+    out = {}
+    limits = httpx.Limits(max_connections=len(visitors), max_keepalive_connections=len(visitors))
+    async with httpx.AsyncClient(base_url=horn.base, timeout=60, limits=limits) as client:
+        for kind, name, data, content_type in (
+            ("jpeg_200k", "photo.jpg", bench_jpeg(), "image/jpeg"),
+            ("pdf_2m", "report.pdf", bench_pdf(), "application/pdf"),
+        ):
+            body, ctype = multipart(name, data, content_type)
+            out[kind] = await upload_loop(client, visitors, body, ctype, cfg["upload_seconds"])
+            out[kind]["bytes"] = len(data)
+            out[kind]["mb_per_s"] = round(out[kind]["per_s"] * len(data) / 1e6, 1)
+    return {"concurrency": len(visitors), **out}
+
+
+async def upload_loop(client, visitors: list[tuple[dict, str]], body: bytes, ctype: str, seconds: float) -> dict:
+    """Each visitor uploads `body` again and again for `seconds`; latency of each successful upload."""
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.monotonic() + seconds
+
+    async def worker(auth: dict, chat_id: str) -> None:
+        nonlocal errors
+        headers = {**auth, "Content-Type": ctype}
+        while time.monotonic() < deadline:
+            t = time.perf_counter()
+            try:
+                r = await client.post("/api/files", params={"chat": chat_id}, content=body, headers=headers)
+                ok = r.status_code == 200
+            except httpx.HTTPError:
+                ok = False
+            if ok:
+                latencies.append((time.perf_counter() - t) * 1000)
+            else:
+                errors += 1
+
+    t0 = time.monotonic()
+    await asyncio.gather(*(worker(auth, chat_id) for auth, chat_id in visitors))
+    elapsed = time.monotonic() - t0
+    return {
+        "uploads": len(latencies),
+        "errors": errors,
+        "per_s": round(len(latencies) / elapsed, 1),
+        **percentiles(latencies),
+    }

@@ -44,8 +44,10 @@ FULL = {
     "robust_rate": 200,
     "robust_seconds": 6,
     "storm": 2000,
+    "upload_concurrency": 8,
+    "upload_seconds": 6,
 }
-SCENARIOS = ("chat", "fanout", "ping", "longpoll", "growth", "robustness", "connections")
+SCENARIOS = ("chat", "fanout", "ping", "longpoll", "uploads", "growth", "robustness", "connections")
 SMOKE = {
     "rooms": 10,
     "rates": [20, 50],
@@ -64,6 +66,8 @@ SMOKE = {
     "robust_rate": 20,
     "robust_seconds": 3,
     "storm": 50,
+    "upload_concurrency": 2,
+    "upload_seconds": 1,
 }
 
 
@@ -299,6 +303,9 @@ async def run_system(system: System, cfg: dict, only: set[str]) -> dict:
         if isinstance(system, Horn) and "longpoll" in only:
             out["longpoll"] = await horn_scenarios.long_poll(system, cfg)
             print("  long-poll", json.dumps(out["longpoll"]), flush=True)
+        if isinstance(system, Horn) and "uploads" in only:
+            out["uploads"] = await horn_scenarios.uploads(system, cfg)
+            print("  uploads", json.dumps(out["uploads"]), flush=True)
         if isinstance(system, Horn) and "growth" in only:
             out["growth"] = await horn_scenarios.growth(system, cfg)
         if isinstance(system, Horn) and "robustness" in only:
@@ -376,6 +383,11 @@ def table(results: dict) -> str:
     for r in lp["by_rate"]:
         only(f"long-poll, {lp['pollers']} pollers, {r['rate']} msg/s: delivered", r["delivered_ratio"])
         only(f"long-poll, {r['rate']} msg/s: send→answer p50 / p99", f"{r['p50']} / {r['p99']}", "ms")
+    up = h["uploads"]
+    for kind, label in (("jpeg_200k", "200 KB JPEG (re-encoded)"), ("pdf_2m", "2 MB PDF")):
+        r = up[kind]
+        only(f"upload {label}, {up['concurrency']} at once", r["per_s"], "uploads/s")
+        only(f"upload {label}: p50 / p99", f"{r['p50']} / {r['p99']}", "ms")
     for step in h["growth"]["steps"]:
         size = f"{step['messages']:,} msgs, {step['chats']:,} chats, {step['chat_messages']:,} in the chat"
         both = f"{step['staff_init_p50']} / {step['visitor_init_p50']}"

@@ -12,9 +12,11 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +31,7 @@ PY = sys.executable
 BENCH_DB = "horn_bench"
 HTTP_POOL = 64  # concurrent POSTs in flight at most (open loop: sends queue here if Horn falls behind)
 HORN_REDIS = "redis://127.0.0.1:6379/13"
+BENCH_DATA = Path(tempfile.gettempdir()) / "horn-bench-data"
 NAIVE_REDIS = "redis://127.0.0.1:6379/12"
 
 
@@ -170,6 +173,8 @@ class Horn(System):
             "HORN_WS_RATE": "100000",
             "HORN_WS_BURST": "100000",
             "HORN_PUSH_MAX_QUEUE": "100000",
+            "HORN_VISITOR_UPLOAD_BUDGET": str(10**12),  # checked on every upload, never reached
+            "HORN_DATA_DIR": str(BENCH_DATA),  # uploaded files, emptied with the database
         }
 
     def manage(self, *args: str) -> str:
@@ -201,6 +206,7 @@ class Horn(System):
             check=True,
         )
         subprocess.run(["redis-cli", "-u", HORN_REDIS, "flushdb"], capture_output=True)
+        shutil.rmtree(BENCH_DATA / "files", ignore_errors=True)
         self.manage("migrate", "--noinput", "-v0")
         demo = json.loads(self.manage("horn_demo", "--json", "--org", "Bench"))
         extra = json.loads(self.manage("shell", "-v0", "-c", STAFF_SCRIPT).strip().splitlines()[-1])

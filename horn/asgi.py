@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import tempfile
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "horn.settings")
 
@@ -26,12 +27,16 @@ from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: 
 from django.core.handlers.asgi import ASGIHandler  # noqa: E402
 from django.core.handlers.exception import convert_exception_to_response  # noqa: E402
 
-from apps.core.errors import PayloadTooLarge  # noqa: E402
+from apps.core.errors import FileTooLarge, PayloadTooLarge  # noqa: E402
 from apps.core.http import json_response  # noqa: E402
 from apps.realtime.consumers import push_socket  # noqa: E402
 from apps.realtime.hub import hub  # noqa: E402
 
-API_PREFIXES = ("/api/", "/pull", "/monitor/")
+API_PREFIXES = ("/api/", "/pull", "/monitor/", "/files/", "/images")
+# Upload bodies may be as large as HORN_MAX_FILE_SIZE, times this for their encoding
+# (base64 is 4/3 of the bytes), plus room for the multipart headers or JSON around them.
+UPLOADS = {"/api/files": (1.0, "file"), "/images": (4 / 3, "image")}
+UPLOAD_OVERHEAD = 64 * 1024
 
 
 class ApiHandler(ASGIHandler):
@@ -53,6 +58,9 @@ class ApiHandler(ASGIHandler):
         self._middleware_chain = convert_exception_to_response(self._get_response_async)
 
     async def __call__(self, scope, receive, send):
+        if scope["method"] == "POST" and scope["path"] in UPLOADS:
+            await self._upload(scope, receive, send)
+            return
         body = bytearray()
         while True:
             message = await receive()
@@ -65,6 +73,9 @@ class ApiHandler(ASGIHandler):
             if not message.get("more_body", False):
                 break
         request = self.request_class(scope, io.BytesIO(bytes(body)))
+        await self._respond(scope, request, receive, send)
+
+    async def _respond(self, scope, request, receive, send):
         if scope["path"] == "/pull":
             response = await self._unless_disconnected(request, receive)
             if response is None:
@@ -76,6 +87,50 @@ class ApiHandler(ASGIHandler):
             response["Content-Length"] = str(len(response.content))
         await self.send_response(response, send)
 
+    async def _upload(self, scope, receive, send):
+        """An upload's body, up to its own limit, spooled to a temporary file past FILE_UPLOAD_MAX_MEMORY_SIZE.
+
+        A body announced larger than the limit is refused before a byte of it is read.
+        """
+        factor, field = UPLOADS[scope["path"]]
+        limit = int(settings.HORN_MAX_FILE_SIZE * factor) + UPLOAD_OVERHEAD
+        most = settings.HORN_MAX_FILE_SIZE
+        error = FileTooLarge(f"file is larger than {most:,} bytes", field=field, max_size=most)
+        too_large = json_response(error.body(), 413)
+        origin = _header(scope, b"origin")
+        if origin:
+            # Refused before anyone is authenticated, so the org's allow-list is unknown; the body
+            # is the same for everyone, and the widget needs to read it to tell the visitor why.
+            too_large["Access-Control-Allow-Origin"] = origin.decode("latin-1")
+            too_large["Vary"] = "Origin"
+        length = _header(scope, b"content-length")
+        if length and length.isdigit() and int(length) > limit:
+            await self.send_response(too_large, send)
+            return
+        body = tempfile.SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE)
+        try:
+            size = 0
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > limit:  # no or a false Content-Length
+                    await self.send_response(too_large, send)
+                    return
+                body.write(chunk)
+                if not message.get("more_body", False):
+                    break
+            body.seek(0)
+            request = self.request_class(scope, body)
+            try:
+                await self._respond(scope, request, receive, send)
+            finally:
+                request.close()  # removes the parsed file's temporary copy at once
+        finally:
+            body.close()
+
     async def _unless_disconnected(self, request, receive):
         """A long-poll whose client hangs up is dropped at once, not held to its timeout."""
         view = asyncio.create_task(self._middleware_chain(request))
@@ -86,6 +141,13 @@ class ApiHandler(ASGIHandler):
             return view.result()
         view.cancel()
         return None
+
+
+def _header(scope, name: bytes) -> bytes | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value
+    return None
 
 
 _api = ApiHandler()

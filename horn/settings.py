@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "apps.chats",
     "apps.realtime",
     "apps.monitor",
+    "apps.files",
 ]
 
 # The console and admin go through the full stack. The hot API paths do not:
@@ -207,7 +208,6 @@ HORN_REDIS_MAX_CONNECTIONS = env_int("HORN_REDIS_MAX_CONNECTIONS", 200, minimum=
 HORN_REDIS_POOL_TIMEOUT = env_int("HORN_REDIS_POOL_TIMEOUT", 5, minimum=1)
 HORN_HEARTBEAT_INTERVAL = env_int("HORN_HEARTBEAT_INTERVAL", 30, minimum=1)
 HORN_MAX_TEXT = env_int("HORN_MAX_TEXT", 10_000, minimum=1)
-HORN_MAX_FILE_SIZE = env_int("HORN_MAX_FILE_SIZE", 100 * 1024 * 1024, minimum=1)
 HORN_DEMO_ORIGIN = env_str("HORN_DEMO_ORIGIN", HORN_PUBLIC_URL)
 HORN_PUSH_ADDR = env_str("HORN_PUSH_ADDR")  # host:port clients should push-connect to; default: request host
 HORN_SERVE_STATIC = env_bool("HORN_SERVE_STATIC", True)
@@ -219,3 +219,67 @@ HORN_WS_BURST = env_int("HORN_WS_BURST", 40, minimum=1)  # client frames allowed
 HORN_INIT_HISTORY = env_int("HORN_INIT_HISTORY", 50, minimum=1)  # latest messages per chat in state/init
 HORN_REPLAY_LIMIT = env_int("HORN_REPLAY_LIMIT", 1000, minimum=1)  # missed events replayed before a client must re-init
 HORN_PUSHER_TTL = env_int("HORN_PUSHER_TTL", 15, minimum=1)  # seconds a push node stays registered without a heartbeat
+
+# --- Uploads (apps/files, docs/files.md) ------------------------------------
+# Largest upload in bytes (an org's max_file_size can only lower it). 25 MB is what
+# Intercom/Crisp-class widgets allow; a chat attachment past that belongs elsewhere.
+HORN_MAX_FILE_SIZE = env_int("HORN_MAX_FILE_SIZE", 25 * 1024 * 1024, minimum=1)
+# Decoded pixels an image may have (width x height). 40 MP is above any phone camera;
+# a decompression bomb (a tiny file declaring a huge canvas) is far above it. Decoding
+# holds ~4 bytes per pixel, so this also bounds the memory one decode takes.
+HORN_MAX_IMAGE_PIXELS = env_int("HORN_MAX_IMAGE_PIXELS", 40_000_000, minimum=1)
+# Bytes one visitor may upload per 24 hours (staff and bots are trusted). 200 MB is
+# eight maximum-size files a day: no real visitor gets there, a script filling the disk does.
+HORN_VISITOR_UPLOAD_BUDGET = env_int("HORN_VISITOR_UPLOAD_BUDGET", 200 * 1024 * 1024, minimum=0)
+# Threads that decode and re-encode images. Each decode may hold up to
+# HORN_MAX_IMAGE_PIXELS x 4 bytes, so this pool bounds the memory images take at once.
+HORN_IMAGE_THREADS = env_int("HORN_IMAGE_THREADS", 2, minimum=1)
+# Where uploaded bytes live: "local" (HORN_DATA_DIR/files) or "s3" (any S3-compatible store).
+HORN_STORAGE = env_str("HORN_STORAGE", "local")
+HORN_S3_BUCKET = env_str("HORN_S3_BUCKET")
+HORN_S3_ENDPOINT_URL = env_str("HORN_S3_ENDPOINT_URL")  # empty: AWS itself; else MinIO, R2, Ceph...
+HORN_S3_ACCESS_KEY = env_str("HORN_S3_ACCESS_KEY")  # empty: boto3's own chain (env, instance role)
+HORN_S3_SECRET_KEY = env_str("HORN_S3_SECRET_KEY")
+HORN_S3_REGION = env_str("HORN_S3_REGION")
+HORN_S3_PREFIX = env_str("HORN_S3_PREFIX", "horn-files")  # key prefix inside the bucket
+
+
+def _upload_storage() -> dict:
+    """The `uploads` storage: Horn serves every byte itself (safe headers), so nothing is public."""
+    if HORN_STORAGE == "local":
+        return {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {
+                "location": str(DATA_DIR / "files"),
+                "base_url": None,
+                "file_permissions_mode": 0o640,
+                "directory_permissions_mode": 0o750,
+            },
+        }
+    if HORN_STORAGE == "s3":
+        if not HORN_S3_BUCKET:
+            raise ImproperlyConfigured("HORN_STORAGE=s3 needs HORN_S3_BUCKET")
+        options = {
+            "bucket_name": HORN_S3_BUCKET,
+            "location": HORN_S3_PREFIX,
+            "default_acl": "private",  # never world-readable: /files/ is the only way in
+            "querystring_auth": True,
+            "file_overwrite": False,
+        }
+        for option, value in (
+            ("endpoint_url", HORN_S3_ENDPOINT_URL),
+            ("access_key", HORN_S3_ACCESS_KEY),
+            ("secret_key", HORN_S3_SECRET_KEY),
+            ("region_name", HORN_S3_REGION),
+        ):
+            if value:
+                options[option] = value
+        return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+    raise ImproperlyConfigured(f"HORN_STORAGE must be 'local' or 's3', got {HORN_STORAGE!r}")
+
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "uploads": _upload_storage(),
+}

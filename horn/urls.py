@@ -5,6 +5,7 @@ from django.urls import path
 from apps.accounts import pages
 from apps.accounts import views as accounts
 from apps.chats import views as chats
+from apps.files import views as files
 from apps.monitor import views as monitor
 from apps.realtime import views as realtime
 from apps.visitors import views as visitors
@@ -19,6 +20,10 @@ urlpatterns = [
     path("api/staff/online", accounts.staff_online),
     path("api/staff/info", accounts.staff_info),
     path("api/staff/status", accounts.staff_status),
+    path("api/files", files.upload),
+    path("files/<str:upload_id>/<str:name>", files.download),
+    path("images", files.upload_b64_image),
+    path("images/<str:upload_id>", files.image),
     path("monitor/api/ping", monitor.ping),
     path("pull", realtime.pull),
     path("", pages.console, name="console"),

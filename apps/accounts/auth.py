@@ -251,3 +251,17 @@ def check_uid_form(uid) -> str | None:
     if not ids.is_user_id(uid):
         raise BadId("uid is not a visitor or staff id", field="uid")
     return uid
+
+
+async def authenticate_bot(request) -> Caller:
+    """A bot by its key: `?apiKey=<key>` (seed 003's /images) or `Authorization: Bearer <key>`."""
+    key = request.GET.get("apiKey")
+    if key is None:
+        caller = await authenticate(request)
+        if caller.role != BOT:
+            raise Forbidden("only a bot key may call this (?apiKey= or Authorization: Bearer)")
+        return caller
+    caller = await _bot_key_caller(key.strip()) if key.strip() and len(key) <= 256 else None
+    if caller is None:
+        raise BadToken("unknown bot key", field="apiKey")
+    return caller

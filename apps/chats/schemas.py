@@ -95,9 +95,11 @@ class ChatTextIn(TextIn):
 
 
 class FileBody(StrictSerializer):
-    name = StrictCharField(max_length=255)
+    """`src` must be an upload of the org (apps.files); name and size are taken from it, whatever is sent."""
+
+    name = StrictCharField(max_length=255, required=False)
     src = HttpUrlField()
-    size = StrictIntegerField(min_value=0, max_value=settings.HORN_MAX_FILE_SIZE)
+    size = StrictIntegerField(min_value=0, max_value=settings.HORN_MAX_FILE_SIZE, required=False)
 
 
 class FileIn(MessageIn):
@@ -105,10 +107,12 @@ class FileIn(MessageIn):
 
 
 class ImageBody(StrictSerializer):
+    """`src` must be an image upload of the org; width, height and size are taken from it."""
+
     src = HttpUrlField()
-    width = StrictIntegerField(min_value=1, max_value=100_000)
-    height = StrictIntegerField(min_value=1, max_value=100_000)
-    size = StrictIntegerField(min_value=0, max_value=settings.HORN_MAX_FILE_SIZE)
+    width = StrictIntegerField(min_value=1, max_value=100_000, required=False)
+    height = StrictIntegerField(min_value=1, max_value=100_000, required=False)
+    size = StrictIntegerField(min_value=0, max_value=settings.HORN_MAX_FILE_SIZE, required=False)
 
 
 class ImageIn(MessageIn):

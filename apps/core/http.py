@@ -116,7 +116,7 @@ def query(request, name: str, *, required: bool = False, max_length: int = 256) 
 
 
 def _is_api(request) -> bool:
-    return request.path.startswith(("/api/", "/pull", "/monitor/"))
+    return request.path.startswith(("/api/", "/pull", "/monitor/", "/files/", "/images"))
 
 
 def handler404(request, exception=None):

@@ -44,3 +44,5 @@ def test_the_smoke_benchmark_runs_all_systems_and_scenarios(tmp_path):
     assert horn["robustness"]["redis_restart"]["delivered_ratio"] == 1.0
     assert horn["robustness"]["slow_client"]["delivered_ratio"] == 1.0
     assert horn["robustness"]["reconnect_storm"]["failed"] == 0
+    for kind in ("jpeg_200k", "pdf_2m"):
+        assert horn["uploads"][kind]["errors"] == 0 and horn["uploads"][kind]["uploads"] > 0, horn["uploads"]

@@ -8,6 +8,7 @@ import pytest
 from apps.chats.models import Chat, ChatMember, Message, OrgSequence
 from apps.core import ids
 from tests.conftest import ORIGIN_A, ORIGIN_B
+from tests.files.helpers import image_bytes, upload
 from tests.helpers import error, join, ok, request_chat, send, snapshot, text, track
 
 # --- request_chat -----------------------------------------------------------
@@ -193,6 +194,8 @@ def test_members_exchange_text_file_and_image(horn, world, chat):
     visitor, chat_id = chat
     staff_msg = ok(text(horn, world.alice, chat_id, "Hello, how can I help?"))
     visitor_msg = ok(text(horn, visitor, chat_id, "Hi! 👋 ünïcode"))
+    pdf = ok(upload(horn, visitor, chat_id, "invoice.pdf", b"%PDF-1.4 " + b"x" * 1225))["file"]
+    png = ok(upload(horn, world.alice, chat_id, "p.png", image_bytes("PNG", (64, 48))))["file"]
     f = ok(
         send(
             horn,
@@ -200,7 +203,8 @@ def test_members_exchange_text_file_and_image(horn, world, chat):
             {
                 "type": "file",
                 "chat": {"id": chat_id},
-                "file": {"name": "invoice.pdf", "src": "https://files.test/i.pdf", "size": 1234},
+                # name and size are the upload's, whatever the client says
+                "file": {"name": "other.exe", "src": pdf["src"], "size": 1},
             },
         )
     )
@@ -211,7 +215,7 @@ def test_members_exchange_text_file_and_image(horn, world, chat):
             {
                 "type": "image",
                 "chat": {"id": chat_id},
-                "image": {"src": "https://files.test/p.png", "width": 640, "height": 480, "size": 999},
+                "image": {"src": png["src"], "width": 640, "height": 480, "size": 999},
             },
         )
     )
@@ -221,8 +225,8 @@ def test_members_exchange_text_file_and_image(horn, world, chat):
         visitor.uid,
         "Hi! 👋 ünïcode",
     )
-    assert rows[f["mid"]].body["file"] == {"name": "invoice.pdf", "src": "https://files.test/i.pdf", "size": 1234}
-    assert rows[img["mid"]].body["image"]["width"] == 640
+    assert rows[f["mid"]].body["file"] == {"name": "invoice.pdf", "src": pdf["src"], "size": 1234}
+    assert rows[img["mid"]].body["image"] == {"src": png["src"], "width": 64, "height": 48, "size": png["size"]}
     assert sorted(m.seq for m in rows.values()) == list(range(1, 7))
 
 
@@ -420,16 +424,17 @@ LONG = "x" * 10_001
         ({"type": "file", "chat": "C", "file": {"name": "a", "src": "ftp://x/a", "size": 1}}, 1004, "file.src"),
         ({"type": "file", "chat": "C", "file": {"name": "a", "src": "https://x/a", "size": -1}}, 1004, "file.size"),
         ({"type": "file", "chat": "C", "file": {"name": "a", "src": "https://x/a", "size": "1"}}, 1004, "file.size"),
-        ({"type": "file", "chat": "C", "file": {"src": "https://x/a", "size": 1}}, 1002, "file.name"),
+        ({"type": "file", "chat": "C", "file": {"name": "a", "size": 1}}, 1002, "file.src"),
+        ({"type": "file", "chat": "C", "file": {"src": "https://x/a", "size": 1}}, 1004, "file.src"),
         (
             {"type": "image", "chat": "C", "image": {"src": "https://x/a.png", "width": 0, "height": 1, "size": 1}},
             1004,
             "image.width",
         ),
         (
-            {"type": "image", "chat": "C", "image": {"src": "https://x/a.png", "width": 1, "height": 1}},
+            {"type": "image", "chat": "C", "image": {"width": 1, "height": 1}},
             1002,
-            "image.size",
+            "image.src",
         ),
         ({"type": "join_chat", "event": {"chat": {"id": "bad"}}}, 1007, "event.chat.id"),
         ({"type": "request_chat", "event": {"uids": ["bad"]}}, 1007, "event.uids.0"),

@@ -17,6 +17,7 @@ from apps.accounts.orgs import get_org
 from apps.core.db import db
 from apps.core.errors import BadToken, Forbidden, InvalidValue, MissingField, UnknownField, UnknownType
 from apps.core.validation import validate
+from apps.files.selectors import attachment
 from apps.realtime.publish import publish
 from apps.visitors import presence
 
@@ -63,6 +64,7 @@ ACTIONS = {
     "rate": (rate, frozenset({USER})),  # the visitor's judgement of staff, not staff's own
 }
 TRANSIENT = (typing, read, client_unload)  # pushed to members, nothing stored
+ATTACHMENTS = ("file", "image")  # content that points at an upload
 
 
 async def send_message(caller: Caller, data: dict, *, idempotency_key: str | None = None) -> Sent:
@@ -77,6 +79,8 @@ async def send_message(caller: Caller, data: dict, *, idempotency_key: str | Non
         return await action(caller, clean)
     if action is post_content:
         check_content(caller, clean)
+        if clean["type"] in ATTACHMENTS:
+            clean = await _with_upload(caller, clean)
         return await groupcommit.submit(Post(caller, clean, key, digest))
     if action is request_chat:
         return await _request_chat(caller, clean, key, digest)
@@ -96,6 +100,13 @@ async def _request_chat(caller: Caller, clean: dict, key: str | None, digest: st
         await platform_closed(caller.org_id, caller.uid, sent.message.chat_id, available)
     await settle(caller.org_id, sent.events, staff)
     return replace(sent, extra={"available": available.as_dict()})
+
+
+async def _with_upload(caller: Caller, clean: dict) -> dict:
+    """The message as stored: its `file`/`image` body rebuilt from the org's upload (one primary-key read)."""
+    type_ = clean["type"]
+    body = await db(attachment, caller.org_id, type_, clean[type_]["src"])
+    return {**clean, type_: body}
 
 
 def _validate(data: dict) -> dict:
