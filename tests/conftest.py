@@ -145,3 +145,8 @@ def chat(horn, world):
     chat_id = request_chat(horn, visitor)
     join(horn, world.alice, chat_id)
     return visitor, chat_id
+
+
+def pytest_collection_modifyitems(items):
+    """Browser tests last: their session browser (and the async-unsafe allowance it needs) starts late."""
+    items.sort(key=lambda item: "tests/browser/" in str(item.path))

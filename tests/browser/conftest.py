@@ -1,0 +1,60 @@
+"""Browser tests: Debian's Chromium driven by Playwright, against the live Horn server of the suite.
+
+One browser for the whole session (starting Chromium costs about a second), a
+fresh context (cookies, storage, permissions) per test. Screenshots go to
+var/screenshots/ (HORN_SCREENSHOTS to change it): open them to see what a
+person sees; the ones the docs show are copied to docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import sync_playwright
+
+CHROMIUM = os.environ.get("HORN_CHROMIUM", "/usr/bin/chromium")
+# No sandbox: CI runs as root. No background networking: this machine's network is closed,
+# and Chromium's update and safe-browsing calls would fail noisily at every start.
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SHOTS = Path(os.environ.get("HORN_SCREENSHOTS", settings.DATA_DIR / "screenshots"))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    # Playwright's sync API keeps an event loop running in this thread; Django then refuses ORM
+    # calls made here by fixtures (they are plain sync code, run between browser steps).
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def context(browser, server):
+    ctx = browser.new_context(base_url=server, viewport={"width": 1280, "height": 800})
+    ctx.set_default_timeout(10_000)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context):
+    return context.new_page()
+
+
+@pytest.fixture
+def screenshot(request):
+    """screenshot(page, "name"): write var/screenshots/<name>.png and return its path."""
+
+    def take(page, name: str) -> Path:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        path = SHOTS / f"{re.sub(r'[^0-9A-Za-z_.-]', '_', name)}.png"
+        page.screenshot(path=str(path))
+        return path
+
+    return take
