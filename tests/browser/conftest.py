@@ -58,3 +58,34 @@ def screenshot(request):
         return path
 
     return take
+
+
+def log_in(page, staff) -> None:
+    """Log `staff` in through the form and wait until the console is live."""
+    from playwright.sync_api import expect
+
+    page.goto("/login/?next=/")
+    page.get_by_label("Username").fill(staff.username)
+    page.get_by_label("Password").fill(staff.password)
+    page.get_by_role("button", name=re.compile("log in", re.I)).click()
+    expect(page.get_by_role("status", name="Connection")).to_have_text("Live")
+
+
+@pytest.fixture
+def console(browser, server):
+    """console(staff) -> a page of a fresh context (its own cookies), logged in, live. Dialogs are recorded."""
+    contexts = []
+
+    def open_console(staff):
+        ctx = browser.new_context(base_url=server, viewport={"width": 1280, "height": 800})
+        ctx.set_default_timeout(10_000)
+        contexts.append(ctx)
+        page = ctx.new_page()
+        page.dialogs = []
+        page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+        log_in(page, staff)
+        return page
+
+    yield open_console
+    for ctx in contexts:
+        ctx.close()
