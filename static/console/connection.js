@@ -31,6 +31,9 @@ const BACKOFF_MAX_MS = 30_000;
 const PONG_TIMEOUT_MS = 10_000;
 // A timer that fires this much later than asked means the machine slept: the socket is suspect.
 const SLEEP_SLACK_MS = 20_000;
+// A socket that closes sooner than this after opening, having delivered nothing, failed all the
+// same (a proxy that accepts the upgrade and drops it): it counts towards FAILS_BEFORE_LONG_POLL.
+const STABLE_MS = 10_000;
 // Mids remembered to drop duplicates that carry no usable version (bounded: the cursor does the rest).
 const SEEN_MIDS = 2000;
 
@@ -50,6 +53,7 @@ export class Connection extends EventTarget {
     this.retryTimer = null;
     this.wsRetryTimer = null;
     this.pongTimer = null;
+    this.proveTimer = null;
     this.seen = new Set();
     this.seenOrder = [];
     this.initializing = null;
@@ -131,17 +135,27 @@ export class Connection extends EventTarget {
     }
     this.ws = ws;
     let opened = false;
+    let openedAt = 0;
+    let frames = 0;
     ws.onopen = () => {
       if (generation !== this.wsGeneration) return ws.close();
       opened = true;
-      this.failures = 0;
-      this.mode = "ws";
-      this._stopPolling();
-      clearTimeout(this.wsRetryTimer);
+      openedAt = Date.now();
+      if (this.mode === "poll") {
+        // A retry while long-polling takes over only once it has proved itself; meanwhile both
+        // deliver, and the cursor drops whatever arrives twice.
+        clearTimeout(this.proveTimer);
+        this.proveTimer = setTimeout(() => this._socketProven(generation), STABLE_MS);
+        return;
+      }
       this._setState("live");
     };
     ws.onmessage = (e) => {
       if (generation !== this.wsGeneration) return;
+      if (frames++ === 0) {
+        this.failures = 0; // it works: the next drop starts the backoff afresh
+        if (this.mode === "poll") this._socketProven(generation);
+      }
       let frame;
       try {
         frame = JSON.parse(e.data);
@@ -156,10 +170,20 @@ export class Connection extends EventTarget {
       clearTimeout(this.pongTimer);
       if (e.code === 4409) return this.reinit(); // the cursor cannot be replayed
       if (e.code === 4401) return this._emit("unauthenticated");
-      this._failed(opened, host);
+      const held = opened && (frames > 0 || Date.now() - openedAt >= STABLE_MS);
+      this._failed(held, host);
     };
   }
 
+  _socketProven(generation) {
+    if (generation !== this.wsGeneration || !this.ws || this.mode !== "poll") return;
+    this.mode = "ws";
+    this._stopPolling();
+    clearTimeout(this.wsRetryTimer);
+    this._setState("live");
+  }
+
+  /** A socket closed: `opened` says whether it worked for a while (else it counts as a failure). */
   _failed(opened, host) {
     if (this.mode === "poll") return; // a websocket retry while long-polling: keep polling
     this.failures = opened ? 1 : this.failures + 1;
@@ -188,6 +212,9 @@ export class Connection extends EventTarget {
     let attempt = 0;
     try {
       while (this.mode === "poll" && !ctrl.signal.aborted) {
+        // A held request is a working connection: say so now, not when the first answer comes
+        // (with nothing to deliver, that is HORN_PULL_TIMEOUT later).
+        if (attempt === 0) this._setState("long-poll");
         try {
           const data = await api("GET", "/pull", { query: { version: this.version }, signal: ctrl.signal });
           attempt = 0;

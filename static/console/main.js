@@ -184,6 +184,26 @@ function renderVisitors() {
   );
 }
 
+// --- ratings ---
+
+function renderRatings() {
+  fill(
+    $("rating-list"),
+    store.ratings.length
+      ? store.ratings.map((r) =>
+          h(
+            "li",
+            { class: "rating-row" },
+            h("span", { class: "stars", "aria-label": `${r.score} out of 5` }, "★".repeat(r.score) + "☆".repeat(5 - r.score)),
+            " ",
+            h("span", { class: "name" }, visitorLabel(store, r.creator)),
+            r.comment ? h("div", { class: "meta" }, r.comment) : null,
+          ),
+        )
+      : h("li", { class: "none" }, "No ratings yet."),
+  );
+}
+
 // --- tab title: unread count (waiting chats + unread visitor messages) ---
 
 function renderTitle() {
@@ -202,6 +222,7 @@ store.addEventListener("change", (e) => {
     return;
   }
   if (what === "presence") return;
+  if (what === "ratings") return renderRatings();
   if (what === "peek") {
     renderChatList();
     if (pane) pane.update("peek");
@@ -212,6 +233,7 @@ store.addEventListener("change", (e) => {
   renderPane(what);
   renderCapacity();
   renderTitle();
+  if (what === "all") renderRatings();
 });
 
 conn.addEventListener("state", (e) => renderConnection(e.detail));
@@ -238,6 +260,7 @@ async function start() {
   renderQueue();
   renderChatList();
   renderVisitors();
+  renderRatings();
   await conn.start();
 }
 

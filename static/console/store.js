@@ -9,6 +9,8 @@
 import { api } from "./api.js";
 
 const QUEUE_LOG = 500; // queue events kept to re-apply over a refetched snapshot
+const RATINGS = 20; // as many as state/init gives
+const PEEK_TTL_MS = 20_000; // how long a draft stays without news from the visitor
 const QUEUE_REFRESH_MS = 300; // a burst of queue events costs one refetch
 const CHAT_EVENTS = new Set([
   "text", "file", "image", "note", "info", "rate", "customer_identified", "client_left",
@@ -23,6 +25,7 @@ export class Store extends EventTarget {
     this.queue = new Map(); // waiting chats: id -> {id, creator, queue, waiting_since, offline}
     this.queueLog = [];
     this.visitors = []; // /api/users/online
+    this.ratings = []; // latest ratings of chats I was in: [{chat: {id}, creator, score, comment, at}]
     this.selected = null;
     this.refreshTimer = null;
   }
@@ -43,6 +46,7 @@ export class Store extends EventTarget {
       this.chats.set(chat.id, chat);
     }
     this._setQueue(state.queue || [], Number(state.version));
+    this.ratings = (state.ratings || []).slice(0, RATINGS);
     if (this.selected && !this.chats.has(this.selected)) this.selected = null;
     if (!this.selected && this.chats.size) this.selected = this.chats.keys().next().value;
     this.changed("all");
@@ -101,6 +105,7 @@ export class Store extends EventTarget {
         return;
     }
     if (!item.chat || !CHAT_EVENTS.has(item.type)) return;
+    if (item.type === "rate") this._rated(item);
     this._queueEvent(item);
     this._chatEvent(item);
   }
@@ -174,7 +179,9 @@ export class Store extends EventTarget {
     const mine =
       (item.type === "join_chat" && fromMe) ||
       ((item.type === "transfer" || item.type === "handover_to_agent") && ev.to && ev.to.staff === me);
-    const staffOnly = ["request_chat", "join_chat", "end_chat", "transfer", "handover_to_agent"].includes(item.type);
+    // Events that reach every staff member (queue changes), and ratings, which reach everyone who was
+    // ever in the chat: neither makes a chat mine.
+    const staffOnly = ["request_chat", "join_chat", "end_chat", "transfer", "handover_to_agent", "rate"].includes(item.type);
     if (!chat) {
       // Content of a chat I do not know reaches me only as a member (e.g. after a missed join).
       if (!mine && staffOnly) return;
@@ -209,11 +216,28 @@ export class Store extends EventTarget {
     this.changed(id === this.selected ? "selected" : "chats");
   }
 
+  _rated(item) {
+    const ev = item.event || {};
+    this.ratings = [
+      { chat: { id: item.chat.id }, creator: item.from.id, score: ev.score, comment: ev.comment || "", at: item.t.t0 },
+      ...this.ratings.filter((r) => r.chat.id !== item.chat.id),
+    ].slice(0, RATINGS);
+    this.changed("ratings");
+  }
+
   _typing(item) {
     const chat = this.chats.get(item.chat.id);
     if (!chat || item.from.role !== "user") return;
     const ev = item.event || {};
     chat.peek = ev.on ? { text: ev.text || "", at: Date.now() } : null;
+    // A visitor who closes the tab mid-sentence never sends typing off: the draft fades on its own.
+    clearTimeout(chat.peekTimer);
+    if (chat.peek) {
+      chat.peekTimer = setTimeout(() => {
+        chat.peek = null;
+        this.changed(chat.id === this.selected ? "peek" : "chats");
+      }, PEEK_TTL_MS);
+    }
     this.changed(item.chat.id === this.selected ? "peek" : "chats");
   }
 
