@@ -103,7 +103,13 @@ function body(m) {
     const src = safeUrl(file.src);
     const label = `${file.name || "file"}${file.size ? ` (${bytes(file.size)})` : ""}`;
     if (!src) return h("div", { class: "text" }, label);
-    return h("a", { href: src, class: "file", download: file.name || "", rel: "noopener noreferrer" }, "📎 ", label);
+    return h(
+      "div",
+      { class: "file" },
+      h("span", { class: "tag" }, "file"),
+      " ",
+      h("a", { href: src, download: file.name || "", rel: "noopener noreferrer" }, label),
+    );
   }
   return h("div", { class: "text" }, m.text || `[${m.type}]`);
 }
