@@ -226,6 +226,9 @@ HORN_PUSHER_TTL = env_int("HORN_PUSHER_TTL", 15, minimum=1)  # seconds a push no
 # Defaults: what a person typing, a widget polling or a busy bot never reaches,
 # and what a script flooding the API reaches within a second or two.
 HORN_RATE_LIMITS = env_bool("HORN_RATE_LIMITS", True)  # 0 turns every limit off (benchmarks)
+# Where the counters live: default HORN_REDIS_URL (process memory when embedded); a separate
+# Redis keeps a counter flood away from the push path.
+HORN_RATE_REDIS_URL = env_str("HORN_RATE_REDIS_URL")
 HORN_RATE_MESSAGE = env_str("HORN_RATE_MESSAGE", "20/10second;300/hour")  # messages per visitor
 HORN_RATE_REQUEST_CHAT = env_str("HORN_RATE_REQUEST_CHAT", "10/minute")  # chats a visitor may open
 HORN_RATE_TRACK = env_str("HORN_RATE_TRACK", "60/minute")  # page views per visitor

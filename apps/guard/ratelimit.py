@@ -95,22 +95,23 @@ def validate_settings() -> None:
 
 
 # One limiter per event loop: the async Redis client (and the memory
-# storage's locks) belong to the loop that created them.
-_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, SlidingWindowCounterRateLimiter] = (
+# storage's locks) belong to the loop that created them. Kept with the URI it
+# was made for, so a changed setting (tests) makes a new one.
+_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[str, SlidingWindowCounterRateLimiter]] = (
     weakref.WeakKeyDictionary()
 )
 
 
 def _storage_uri() -> str:
-    url = settings.HORN_REDIS_URL
+    url = settings.HORN_RATE_REDIS_URL or settings.HORN_REDIS_URL
     if not url:
         return "async+memory://"
     return "async+" + url  # redis://host:port/db -> async+redis://host:port/db (rediss:// too)
 
 
-def _make_limiter() -> SlidingWindowCounterRateLimiter:
+def _make_limiter(uri: str) -> SlidingWindowCounterRateLimiter:
     options: dict[str, Any] = {}
-    if settings.HORN_REDIS_URL:
+    if uri != "async+memory://":
         # redis-py (already Horn's client) rather than limits' default coredis. Short
         # timeouts: a stalled Redis must fail open quickly, not hold requests for seconds.
         options = {
@@ -119,15 +120,16 @@ def _make_limiter() -> SlidingWindowCounterRateLimiter:
             "socket_timeout": 1,
             "max_connections": settings.HORN_REDIS_MAX_CONNECTIONS,
         }
-    return SlidingWindowCounterRateLimiter(storage_from_string(_storage_uri(), **options))
+    return SlidingWindowCounterRateLimiter(storage_from_string(uri, **options))
 
 
 def limiter() -> SlidingWindowCounterRateLimiter:
     loop = asyncio.get_running_loop()
+    uri = _storage_uri()
     found = _limiters.get(loop)
-    if found is None:
-        found = _limiters[loop] = _make_limiter()
-    return found
+    if found is None or found[0] != uri:
+        found = _limiters[loop] = (uri, _make_limiter(uri))
+    return found[1]
 
 
 def forget() -> None:
@@ -167,8 +169,8 @@ async def hit(kind: str, *, caller: Caller | None, ip: str | None) -> None:
     checks = _checks(kind, caller, ip)
     if not checks:
         return
-    strategy = limiter()
     try:
+        strategy = limiter()
         allowed = await asyncio.gather(*(strategy.hit(item, *parts) for _, item, parts in checks))
     except Exception as exc:
         _log_failure(exc)
