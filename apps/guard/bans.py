@@ -3,8 +3,8 @@
 `ban` writes the Ban row and ends the banned visitor's open chats (the
 lifecycle's `end_chat`, sent in the visitor's name with the reason
 "banned: <reason>", so staff in the chat see why) in one transaction; after
-commit it publishes the chats' end events and broadcasts the ban, which drops
-every process's cached ban list and closes the visitor's open sockets there.
+commit it broadcasts the ban, which drops every process's cached ban list and
+closes the visitor's open sockets there, and publishes the chats' end events.
 `unban` marks the rows lifted and broadcasts the same way.
 """
 
@@ -93,8 +93,10 @@ async def ban(staff: Caller, *, vid: str | None, ip: str | None, reason: str = "
         raise InvalidValue("give uid, ip or both", field="uid")
     network = parse_network(ip) if ip is not None else ""
     done = await db(_ban, staff, vid, network, reason, minutes)
-    await publish(done.events)
+    # The ban first: the visitor's connections are refused before the chat's end reaches
+    # them (staff get the end_chat either way; the visitor gets 2007).
     await banlist_broadcast(staff.org_id, banned=True, vid=vid, network=network)
+    await publish(done.events)
     if done.events:
         await settle(staff.org_id, done.events)
     return done.ban
