@@ -181,3 +181,17 @@ def test_a_malformed_limit_setting_fails_loudly(raw, settings):
     settings.HORN_RATE_MESSAGE = raw
     with pytest.raises(ImproperlyConfigured):
         ratelimit.validate_settings()
+
+
+def test_the_counters_are_limits_own_so_its_reads_agree(horn, world, chat, limits):
+    """Hits are pipelined in one Redis round trip (ratelimit._hit_pipelined); limits must read them as its own."""
+    from apps.guard import ratelimit
+
+    visitor, chat_id = chat
+    limits.HORN_RATE_MESSAGE = "5/hour"
+    for i in range(3):
+        ok(text(horn, visitor, chat_id, f"counted {i}"))
+    [(loop, (_, strategy))] = list(ratelimit._limiters.items())  # the server's (one event loop)
+    [item] = ratelimit.items("message")
+    stats = asyncio.run_coroutine_threadsafe(strategy.get_window_stats(item, "message", visitor.uid), loop).result(10)
+    assert stats.remaining == 2
