@@ -37,7 +37,7 @@ MIN_PREFIX = {4: 16, 6: 48}
 
 
 @dataclass(frozen=True, slots=True)
-class Banned:
+class BanDone:
     ban: Ban
     events: list[Event]
 
@@ -70,7 +70,7 @@ def _end_open_chats(org_id: int, vid: str, reason: str) -> list[Event]:
     return events
 
 
-def _ban(staff: Caller, vid: str | None, network: str, reason: str, minutes: int | None) -> Banned:
+def _ban(staff: Caller, vid: str | None, network: str, reason: str, minutes: int | None) -> BanDone:
     with transaction.atomic():
         if vid is not None and not Visitor.objects.filter(pk=vid, org_id=staff.org_id).exists():
             raise NotFound("visitor not found", field="uid")
@@ -84,7 +84,7 @@ def _ban(staff: Caller, vid: str | None, network: str, reason: str, minutes: int
             until=banlist.now_dt() + timedelta(minutes=minutes) if minutes else None,
         )
         events = _end_open_chats(staff.org_id, vid, f"banned: {reason}" if reason else "banned") if vid else []
-    return Banned(ban, events)
+    return BanDone(ban, events)
 
 
 async def ban(staff: Caller, *, vid: str | None, ip: str | None, reason: str = "", minutes: int | None = None) -> Ban:

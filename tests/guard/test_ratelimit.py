@@ -195,3 +195,15 @@ def test_the_counters_are_limits_own_so_its_reads_agree(horn, world, chat, limit
     [item] = ratelimit.items("message")
     stats = asyncio.run_coroutine_threadsafe(strategy.get_window_stats(item, "message", visitor.uid), loop).result(10)
     assert stats.remaining == 2
+
+
+def test_the_limits_still_hold_after_redis_forgot_its_scripts(horn, world, chat, limits):
+    """A Redis restart empties the script cache: the pipelined hits reload limits' script and count on."""
+    from tests.conftest import _sync_redis
+
+    visitor, chat_id = chat
+    limits.HORN_RATE_MESSAGE = "2/hour"
+    ok(text(horn, visitor, chat_id, "one"))
+    _sync_redis().script_flush()
+    ok(text(horn, visitor, chat_id, "two"))
+    refused(text(horn, visitor, chat_id, "three"))
