@@ -277,7 +277,7 @@ class Horn(System):
 
 # Limits on, with the same items per request as the defaults (visitor messages: two
 # windows + the address's one; staff: one), at amounts the generator never reaches:
-# the scenario prices the checks (one pipelined Redis round trip), not refusals.
+# the scenario prices the checks (and the shared counters' pipelines), not refusals.
 RATE_LIMITS_ON = {
     "HORN_RATE_LIMITS": "1",
     "HORN_RATE_MESSAGE": "100000/10second;10000000/hour",

@@ -1,4 +1,5 @@
-"""Bans across processes: a ban made on one server process reaches sockets and caches on another.
+"""Across processes: a ban made on one server process reaches sockets and caches on another, and a
+client spread over several processes meets one shared rate limit.
 
 Two real uvicorn processes on the suite's MariaDB and Redis (the production
 configuration; CI always has it), as in tests/realtime/test_cluster.py.
@@ -6,12 +7,14 @@ configuration; CI always has it), as in tests/realtime/test_cluster.py.
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 from django.conf import settings
 from websockets.sync.client import connect
 
-from tests.helpers import VisitorUser, error, join, ok, request_chat, track
+from tests.helpers import VisitorUser, error, join, ok, request_chat, text, track
 from tests.realtime.cluster import Node
 from tests.realtime.wsclient import closed_with, events, frames, open_ws, ws_url
 
@@ -75,3 +78,32 @@ def test_an_address_ban_closes_sockets_from_it_on_every_process(horn, world, pro
         code, got = closed_with(ws)
     assert code == 4403 and got[-1]["code"] == 2007
     error(httpx.post(b.url + "/api/user/track", json=page, headers=from_there), 403, 2007)
+
+
+@pytest.fixture
+def limited_nodes(horn):
+    """Both processes with a small message limit (and the address's budget out of the way)."""
+    yield from _cluster({"HORN_RATE_MESSAGE": "10/hour", "HORN_RATE_IP": "100000/hour"})
+
+
+def test_a_visitor_spread_over_two_processes_meets_one_shared_limit(horn, world, limited_nodes):
+    a, b = limited_nodes
+    with httpx.Client(base_url=a.url, timeout=20) as on_a, httpx.Client(base_url=b.url, timeout=20) as on_b:
+        visitor = track(on_a, world.acme.pk)
+        chat_id = request_chat(on_a, visitor)  # message 1 of 10, on A
+        for i in range(9):  # A admits the rest of the budget
+            ok(text(on_a, visitor, chat_id, f"on A {i}"))
+        error(text(on_a, visitor, chat_id, "over on A"), 429, 6001)
+        # B has admitted nothing for this visitor itself; the shared count (added a moment after
+        # each request) refuses on B too: at most a request or two while A's hits are on their way.
+        accepted_on_b, deadline = 0, time.monotonic() + 10
+        while True:
+            r = text(on_b, visitor, chat_id, "on B")
+            if r.status_code == 429:
+                break
+            ok(r)
+            accepted_on_b += 1
+            assert time.monotonic() < deadline, "B never refused"
+            time.sleep(0.05)
+        assert accepted_on_b < 10  # B alone would have admitted a whole budget
+        error(text(on_b, visitor, chat_id, "still over on B"), 429, 6001)
