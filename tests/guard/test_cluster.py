@@ -83,7 +83,7 @@ def test_an_address_ban_closes_sockets_from_it_on_every_process(horn, world, pro
 @pytest.fixture
 def limited_nodes(horn):
     """Both processes with a small message limit (and the address's budget out of the way)."""
-    yield from _cluster({"HORN_RATE_MESSAGE": "10/hour", "HORN_RATE_IP": "100000/hour"})
+    yield from _cluster({"HORN_RATE_MESSAGE": "10/day", "HORN_RATE_IP": "100000/day"})
 
 
 def test_a_visitor_spread_over_two_processes_meets_one_shared_limit(horn, world, limited_nodes):

@@ -35,7 +35,7 @@ def test_a_flood_of_1000_requests_from_one_visitor_is_mostly_refused_and_stores_
     horn, world, chat, server, limits
 ):
     visitor, chat_id = chat
-    limits.HORN_RATE_MESSAGE = "25/hour"
+    limits.HORN_RATE_MESSAGE = "25/day"
     before = Message.objects.filter(chat_id=chat_id).count()
     responses = asyncio.run(_burst(server, visitor, chat_id, 1000))
     accepted = [r for r in responses if r.status_code == 200]
@@ -49,7 +49,7 @@ def test_a_flood_of_1000_requests_from_one_visitor_is_mostly_refused_and_stores_
 
 def test_a_refused_request_changes_nothing(horn, world, chat, limits):
     visitor, chat_id = chat
-    limits.HORN_RATE_MESSAGE = "2/hour"
+    limits.HORN_RATE_MESSAGE = "2/day"
     ok(text(horn, visitor, chat_id, "one"))
     ok(text(horn, visitor, chat_id, "two"))
     before = snapshot()
@@ -59,7 +59,7 @@ def test_a_refused_request_changes_nothing(horn, world, chat, limits):
 
 
 def test_visitors_do_not_share_a_budget(horn, world, limits):
-    limits.HORN_RATE_MESSAGE = "2/hour"
+    limits.HORN_RATE_MESSAGE = "2/day"
     first, second = track(horn, world.acme.pk), track(horn, world.acme.pk)
     first_chat, second_chat = request_chat(horn, first), request_chat(horn, second)  # one message each
     ok(text(horn, first, first_chat, "a"))
@@ -68,7 +68,7 @@ def test_visitors_do_not_share_a_budget(horn, world, limits):
 
 
 def test_opening_chats_has_its_own_tighter_limit(horn, world, limits):
-    limits.HORN_RATE_REQUEST_CHAT = "1/hour"
+    limits.HORN_RATE_REQUEST_CHAT = "1/day"
     visitor = track(horn, world.acme.pk)
     chat_id = request_chat(horn, visitor)
     before = snapshot()
@@ -79,7 +79,7 @@ def test_opening_chats_has_its_own_tighter_limit(horn, world, limits):
 
 
 def test_track_is_limited_per_visitor(horn, world, limits):
-    limits.HORN_RATE_TRACK = "2/hour"
+    limits.HORN_RATE_TRACK = "2/day"
     visitor = track(horn, world.acme.pk)  # new visitors have no budget of their own yet (the IP's counts)
     page = {"cid": world.acme.pk, "uid": visitor.uid, "url": "https://shop.example/a"}
     ok(horn.post("/api/user/track", json=page, headers=visitor.auth))
@@ -90,7 +90,7 @@ def test_track_is_limited_per_visitor(horn, world, limits):
 
 
 def test_every_visitor_behind_one_address_shares_the_address_budget(horn, world, limits):
-    limits.HORN_RATE_IP = "3/hour"
+    limits.HORN_RATE_IP = "3/day"
     visitor = track(horn, world.acme.pk)
     chat_id = request_chat(horn, visitor)
     ok(text(horn, visitor, chat_id, "third write from 127.0.0.1"))
@@ -101,7 +101,7 @@ def test_every_visitor_behind_one_address_shares_the_address_budget(horn, world,
 
 
 def test_the_address_budget_follows_the_forwarded_client_behind_a_trusted_proxy(horn, world, limits, behind_proxy):
-    limits.HORN_RATE_IP = "2/hour"
+    limits.HORN_RATE_IP = "2/day"
     page = {"cid": world.acme.pk, "url": "https://shop.example/"}
     office = {"X-Forwarded-For": "203.0.113.7"}
     ok(horn.post("/api/user/track", json=page, headers=office))
@@ -112,9 +112,9 @@ def test_the_address_budget_follows_the_forwarded_client_behind_a_trusted_proxy(
 
 def test_staff_tokens_and_bot_keys_have_budgets_of_their_own(horn, world, bot, chat, limits):
     visitor, chat_id = chat
-    limits.HORN_RATE_STAFF = "2/hour"
-    limits.HORN_RATE_BOT = "2/hour"
-    limits.HORN_RATE_IP = "1/hour"  # staff and bots are limited per credential, never per address
+    limits.HORN_RATE_STAFF = "2/day"
+    limits.HORN_RATE_BOT = "2/day"
+    limits.HORN_RATE_IP = "1/day"  # staff and bots are limited per credential, never per address
     ok(text(horn, world.alice, chat_id, "one"))
     ok(text(horn, world.alice, chat_id, "two"))
     assert "staff" in refused(text(horn, world.alice, chat_id, "three"))["msg"]
@@ -127,7 +127,7 @@ def test_staff_tokens_and_bot_keys_have_budgets_of_their_own(horn, world, bot, c
 
 def test_websocket_messages_count_against_the_same_budget_as_http(horn, world, chat, server, limits):
     visitor, chat_id = chat
-    limits.HORN_RATE_MESSAGE = "3/hour"
+    limits.HORN_RATE_MESSAGE = "3/day"
     ok(text(horn, visitor, chat_id, "http 1"))
     ok(text(horn, visitor, chat_id, "http 2"))
     with open_ws(server, visitor) as ws:
@@ -157,7 +157,7 @@ def _replies(ws, n: int) -> list[dict]:
 
 def test_limits_can_be_turned_off(horn, world, chat, limits):
     visitor, chat_id = chat
-    limits.HORN_RATE_MESSAGE = "1/hour"
+    limits.HORN_RATE_MESSAGE = "1/day"
     limits.HORN_RATE_LIMITS = False
     for i in range(5):
         ok(text(horn, visitor, chat_id, f"unlimited {i}"))
@@ -165,7 +165,7 @@ def test_limits_can_be_turned_off(horn, world, chat, limits):
 
 def test_a_broken_counter_store_keeps_each_process_limits_and_logs_a_warning(horn, world, chat, limits, caplog):
     visitor, chat_id = chat
-    limits.HORN_RATE_MESSAGE = "2/hour"
+    limits.HORN_RATE_MESSAGE = "2/day"
     limits.HORN_RATE_REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     with caplog.at_level(logging.WARNING, logger="horn.guard"):
         ok(text(horn, visitor, chat_id, "one"))
@@ -207,7 +207,7 @@ def test_the_counters_are_limits_own_so_its_reads_agree(horn, world, chat, limit
     from apps.guard import ratelimit
 
     visitor, chat_id = chat
-    limits.HORN_RATE_MESSAGE = "5/hour"
+    limits.HORN_RATE_MESSAGE = "5/day"
     for i in range(3):
         ok(text(horn, visitor, chat_id, f"counted {i}"))
     [item] = ratelimit.items("message")
@@ -220,7 +220,7 @@ def test_the_shared_counters_still_count_after_redis_forgot_its_scripts(horn, wo
     from tests.conftest import _sync_redis
 
     visitor, chat_id = chat
-    limits.HORN_RATE_MESSAGE = "5/hour"
+    limits.HORN_RATE_MESSAGE = "5/day"
     [item] = ratelimit.items("message")
     ok(text(horn, visitor, chat_id, "one"))
     wait_for(lambda: _remaining(item, ("message", visitor.uid)) == 4)
