@@ -117,11 +117,29 @@ SYNC_INTERVAL = 0.1
 Check = tuple[RateLimitItem, tuple[str, ...]]
 
 
+# limits' memory storage starts a sweep of every expired key after each hit;
+# expiry is also checked on every read, so the sweep only frees memory: once
+# a second is plenty, and saves a task and a walk over every key per request.
+SWEEP_INTERVAL = 1.0
+
+
+class _LocalStorage(MemoryStorage):
+    """limits' memory storage, sweeping expired keys at most once per SWEEP_INTERVAL."""
+
+    _next_sweep = 0.0
+
+    async def _MemoryStorage__schedule_expiry(self) -> None:  # overrides the name-mangled private hook
+        now = time.monotonic()
+        if now >= self._next_sweep:
+            self._next_sweep = now + SWEEP_INTERVAL
+            await super()._MemoryStorage__schedule_expiry()
+
+
 class Limiter:
     """The two levels of one event loop (the Redis client and the memory storage's locks belong to it)."""
 
     def __init__(self, uri: str | None):
-        self.local = SlidingWindowCounterRateLimiter(MemoryStorage())
+        self.local = SlidingWindowCounterRateLimiter(_LocalStorage())
         self.shared = SlidingWindowCounterRateLimiter(_shared_storage(uri)) if uri else None
         self.unsynced: dict[Check, int] = {}  # admitted here, not yet added to the shared counters
         self.blocked: dict[Check, float] = {}  # over the limit in the shared count, until (epoch seconds)
