@@ -27,7 +27,8 @@ Two levels, so that a request never waits for Redis:
 Measured on the benchmark's message path (2 cores, 1,000 msg/s), awaiting
 one Redis round trip per request (even pipelined and shared between
 requests) added ~4 ms to the p50, because under load each extra await on
-I/O waits for a turn of the busy event loop; level 1 costs ~0.1 ms.
+I/O waits for a turn of the busy event loop. These two levels cost ~40 us
+of CPU per request and no await on I/O.
 
 If Redis fails, level 1 keeps working and a warning is logged: a Redis
 hiccup must not take the API down, nor lift every limit.
