@@ -65,7 +65,7 @@ _cache: dict[int, OrgBans] = {}
 # Bumped by every invalidation: a load that started before a ban was committed
 # must not store its (stale) answer after the ban's notice dropped the cache.
 _generation: dict[int, int] = {}
-_loading: dict[int, asyncio.Future] = {}
+_loading: dict[int, asyncio.Task] = {}
 
 
 def _load(org_id: int) -> OrgBans:
@@ -94,22 +94,27 @@ async def bans_of(org_id: int) -> OrgBans:
     found = _cache.get(org_id)
     if found is not None and time.monotonic() - found.loaded_at < settings.HORN_BAN_CACHE_TTL:
         return found
-    pending = _loading.get(org_id)
-    if pending is not None:  # a burst of requests for one org: one query, not one each
-        return await asyncio.shield(pending)
+    # One load per org however many requests want it; its own task, so a request
+    # cancelled meanwhile (a long-poll whose client hung up) cancels no one else's.
+    task = _loading.get(org_id)
+    if task is None:
+        task = _loading[org_id] = asyncio.get_running_loop().create_task(_refresh(org_id, found))
+    return await asyncio.shield(task)
+
+
+async def _refresh(org_id: int, found: OrgBans | None) -> OrgBans:
     generation = _generation.get(org_id, 0)
-    future = _loading[org_id] = asyncio.get_running_loop().create_future()
     try:
         loaded = await db(_load, org_id)
-    except BaseException as exc:
-        future.set_exception(exc)
-        future.exception()  # retrieved: waiters (if any) get it, nobody else is warned
-        raise
+    except Exception:
+        # The DB is down: calls that need no DB (ping, a socket's frames) keep working on the
+        # last list known, or none; everything that writes fails on the DB anyway.
+        log.warning("cannot load the bans of org %d; using the last list known", org_id, exc_info=True)
+        return found or OrgBans(time.monotonic(), {}, ())
     finally:
         _loading.pop(org_id, None)
     if _generation.get(org_id, 0) == generation:
         _cache[org_id] = loaded
-    future.set_result(loaded)
     return loaded
 
 
