@@ -24,6 +24,7 @@ from apps.accounts import auth, orgs
 from apps.accounts.actions import create_organisation, create_staff
 from apps.chats import availability
 from apps.core.redis import fake_server
+from apps.guard import banlist, ratelimit
 
 ORIGIN_A = "https://shop.acme.test"
 ORIGIN_B = "https://globex.test"
@@ -44,6 +45,13 @@ def _fast_password_hashing():
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _no_rate_limits():
+    # Every test sends from 127.0.0.1, many faster than a person types; tests/guard turns the
+    # limits on (with small ones) where they are the subject.
+    settings.HORN_RATE_LIMITS = False
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _services_reachable():
     """In CI a missing service must fail the run, never skip or silently fall back."""
     if os.environ.get("HORN_CI"):
@@ -60,7 +68,10 @@ def server(django_db_setup, django_db_blocker):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    config = uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    # proxy_headers=False as in production (horn/serve.py): X-Forwarded-For is Horn's to judge (apps/guard/clientip.py).
+    config = uvicorn.Config(
+        application, host="127.0.0.1", port=port, log_level="warning", lifespan="on", proxy_headers=False
+    )
     uv = uvicorn.Server(config)
     thread = threading.Thread(target=uv.run, daemon=True)
     with django_db_blocker.unblock():
@@ -81,6 +92,8 @@ def horn(server, transactional_db):
     orgs.forget_all()
     auth.forget_tokens()
     availability.forget()
+    ratelimit.forget()
+    banlist.forget()
     with httpx.Client(base_url=server, timeout=20) as client:
         yield client
 
