@@ -34,4 +34,6 @@ def test_alice_transfers_a_chat_to_bob(horn, world, console, screenshot):
     bob.get_by_role("textbox", name="Message").fill("Hi, Bob here: sending it now.")
     bob.get_by_role("textbox", name="Message").press("Enter")
     expect(bob_log).to_contain_text("Hi, Bob here: sending it now.")
+    bob.get_by_role("button", name="Leave").click()
+    expect(bob.get_by_role("list", name="My chats")).to_contain_text("No open chats.")
     assert alice.dialogs == [] and bob.dialogs == []

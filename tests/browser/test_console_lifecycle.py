@@ -1,0 +1,57 @@
+"""The rest of a chat's life in the console: status, "Next", quick replies and info lines, done, the rating, a ban."""
+
+from playwright.sync_api import expect
+
+from tests.helpers import error, ok, request_chat, send, text, track
+
+
+def test_next_done_rating_and_ban(horn, world, console):
+    alice = console(world.alice)
+    alice.get_by_label("My status").select_option("away")
+    expect(alice.get_by_label("My status")).to_have_value("away")
+    assert ok(horn.get("/api/staff/info", headers=world.alice.auth))["staff"]["status"] == "away"
+
+    # "Next" takes the chat waiting longest.
+    first = track(horn, world.acme.pk)
+    second = track(horn, world.acme.pk)
+    first_chat = request_chat(horn, first)
+    second_chat = request_chat(horn, second)
+    queue = alice.get_by_role("list", name="Waiting chats")
+    expect(queue.get_by_role("listitem")).to_have_count(2)
+    alice.get_by_role("button", name="Next").click()
+    expect(alice.get_by_role("heading", name=f"Visitor {first.uid[:6]}")).to_be_visible()
+    expect(queue.get_by_role("listitem")).to_have_count(1)
+    expect(alice.get_by_label("Capacity")).to_have_text("1 / 5 chats")
+
+    # Quick replies and an info line (sent by Alice's API token, e.g. from a macro), the visitor's answer.
+    offer = [{"type": "postback", "text": "Billing", "payload": "billing"}, {"type": "postback", "text": "Tech", "payload": "tech"}]
+    ok(text(horn, world.alice, first_chat, "What is it about?", quick_replies=offer))
+    ok(send(horn, world.alice, {"type": "info", "chat": {"id": first_chat}, "text": "Office hours end at 17:00"}))
+    ok(text(horn, first, first_chat, "Billing", quick_reply_payload="billing"))
+    log = alice.get_by_role("log", name="Conversation")
+    expect(log.get_by_label("Quick replies offered")).to_have_text("BillingTech")
+    expect(log).to_contain_text("Office hours end at 17:00")
+    expect(log).to_contain_text("(a quick reply)")
+
+    # Done: the chat leaves Alice's list; the visitor's rating arrives afterwards.
+    alice.get_by_role("button", name="Done").click()
+    expect(alice.get_by_role("list", name="My chats")).to_contain_text("No open chats.")
+    ok(send(horn, first, {"type": "rate", "chat": {"id": first_chat}, "event": {"score": 5, "comment": "Quick and kind"}}))
+    ratings = alice.get_by_role("list", name="Recent ratings")
+    expect(ratings).to_contain_text("Quick and kind")
+    expect(ratings.get_by_label("5 out of 5")).to_be_visible()
+
+    # A ban ends the visitor's chat, and the visitor is refused from then on.
+    alice.get_by_role("button", name=f"Accept chat from Visitor {second.uid[:6]}").click()
+    expect(alice.get_by_role("heading", name=f"Visitor {second.uid[:6]}")).to_be_visible()
+    alice.get_by_role("button", name="Ban visitor").click()
+    dialog = alice.get_by_role("dialog", name="Ban visitor")
+    dialog.get_by_label("Reason (staff only)").fill("spam")
+    dialog.get_by_role("button", name="Ban").click()
+    expect(alice.get_by_role("log", name="Conversation")).to_contain_text("ended the chat: banned: spam")
+    error(text(horn, second, second_chat, "let me back in"), 403, 2007)
+
+    # An ended chat stays until it is closed.
+    alice.get_by_role("button", name="Close").click()
+    expect(alice.get_by_role("list", name="My chats")).to_contain_text("No open chats.")
+    assert alice.dialogs == []
