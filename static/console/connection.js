@@ -57,6 +57,7 @@ export class Connection extends EventTarget {
     this.seen = new Set();
     this.seenOrder = [];
     this.initializing = null;
+    this.inits = 0; // how many state/init snapshots were applied (1 + the reinits)
     this.stopped = false;
   }
 
@@ -86,6 +87,7 @@ export class Connection extends EventTarget {
     for (let attempt = 0; !this.stopped; attempt++) {
       try {
         const data = await api("GET", "/api/state/init");
+        this.inits++;
         this.version = Number(data.state.version);
         this.addr = data.addr || null;
         this.seen.clear();

@@ -24,7 +24,10 @@ def test_next_done_rating_and_ban(horn, world, console):
     expect(alice.get_by_label("Capacity")).to_have_text("1 / 5 chats")
 
     # Quick replies and an info line (sent by Alice's API token, e.g. from a macro), the visitor's answer.
-    offer = [{"type": "postback", "text": "Billing", "payload": "billing"}, {"type": "postback", "text": "Tech", "payload": "tech"}]
+    offer = [
+        {"type": "postback", "text": "Billing", "payload": "billing"},
+        {"type": "postback", "text": "Tech", "payload": "tech"},
+    ]
     ok(text(horn, world.alice, first_chat, "What is it about?", quick_replies=offer))
     ok(send(horn, world.alice, {"type": "info", "chat": {"id": first_chat}, "text": "Office hours end at 17:00"}))
     ok(text(horn, first, first_chat, "Billing", quick_reply_payload="billing"))
@@ -36,7 +39,13 @@ def test_next_done_rating_and_ban(horn, world, console):
     # Done: the chat leaves Alice's list; the visitor's rating arrives afterwards.
     alice.get_by_role("button", name="Done").click()
     expect(alice.get_by_role("list", name="My chats")).to_contain_text("No open chats.")
-    ok(send(horn, first, {"type": "rate", "chat": {"id": first_chat}, "event": {"score": 5, "comment": "Quick and kind"}}))
+    ok(
+        send(
+            horn,
+            first,
+            {"type": "rate", "chat": {"id": first_chat}, "event": {"score": 5, "comment": "Quick and kind"}},
+        )
+    )
     ratings = alice.get_by_role("list", name="Recent ratings")
     expect(ratings).to_contain_text("Quick and kind")
     expect(ratings.get_by_label("5 out of 5")).to_be_visible()

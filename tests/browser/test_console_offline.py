@@ -1,5 +1,6 @@
-"""The console loses its network while the visitor writes: when it is back it shows every missed message once, without a reload."""
+"""The console loses its network while the visitor writes: back, it shows every missed message once, no reload."""
 
+from django.conf import settings
 from playwright.sync_api import expect
 
 from tests.helpers import join, ok, request_chat, text, track
@@ -28,6 +29,7 @@ def test_a_console_that_was_offline_shows_what_it_missed_once(horn, world, conso
         expect(log.get_by_text(line, exact=True)).to_have_count(1)
     expect(log.get_by_text("before the outage", exact=True)).to_have_count(1)
     assert alice.evaluate("window.sameDocument") is True  # no reload happened
+    assert alice.evaluate("window.hornConsole.conn.inits") == 1  # resumed from its cursor, no fresh start
     ok(text(horn, visitor, chat_id, "and live again"))
     expect(log.get_by_text("and live again", exact=True)).to_have_count(1)
 
@@ -47,3 +49,28 @@ def test_without_websockets_the_console_long_polls(horn, world, console):
     alice.get_by_role("textbox", name="Message").press("Enter")
     expect(log.get_by_text("answered over long-poll", exact=True)).to_have_count(1)
     expect(alice.get_by_role("status", name="Connection")).to_have_text("Long-poll")
+
+
+def test_a_console_too_far_behind_starts_afresh_and_misses_nothing(horn, world, console, monkeypatch):
+    """More missed events than the server replays: it says reinit, and the console reloads its state (not the page)."""
+    monkeypatch.setattr(settings, "HORN_REPLAY_LIMIT", 3)
+    alice = console(world.alice)
+    visitor = track(horn, world.acme.pk)
+    chat_id = request_chat(horn, visitor)
+    join(horn, world.alice, chat_id)
+    log = alice.get_by_role("log", name="Conversation")
+    expect(log).to_contain_text("You joined")
+    alice.evaluate("window.sameDocument = true")
+
+    alice.context.set_offline(True)
+    expect(alice.get_by_role("status", name="Connection")).to_have_text("Offline")
+    missed = [f"one of many #{n}" for n in range(1, 7)]
+    for line in missed:
+        ok(text(horn, visitor, chat_id, line))
+    alice.context.set_offline(False)
+
+    expect(alice.get_by_role("status", name="Connection")).to_have_text("Live")
+    for line in missed:
+        expect(log.get_by_text(line, exact=True)).to_have_count(1)
+    assert alice.evaluate("window.sameDocument") is True
+    assert alice.evaluate("window.hornConsole.conn.inits") == 2  # the start, and the reinit

@@ -18,7 +18,7 @@ def test_alice_answers_a_visitor(horn, world, console, screenshot):
     visitor = track(horn, world.acme.pk, title="Pricing", referer="https://www.google.com/", browser="Firefox 128")
     globex_visitor = track(horn, world.globex.pk)
     chat_id = request_chat(horn, visitor)
-    request_chat(horn, globex_visitor)  # Globex's queue: Alice never sees it
+    globex_chat = request_chat(horn, globex_visitor)  # Globex's queue: Alice never sees it
     label = f"Visitor {visitor.uid[:6]}"
 
     queue = alice.get_by_role("list", name="Waiting chats")
@@ -31,6 +31,9 @@ def test_alice_answers_a_visitor(horn, world, console, screenshot):
     expect(visitors).to_contain_text("Firefox 128")
     expect(visitors).not_to_contain_text(globex_visitor.uid[:6])
     screenshot(alice, "console-queue")
+    # Nor by asking for it with her session: another org's chat is "not found".
+    status = alice.evaluate("id => fetch('/api/chat/history?chat=' + id).then(r => r.status)", globex_chat)
+    assert status == 404
 
     alice.get_by_role("button", name=f"Accept chat from {label}").click()
     log = alice.get_by_role("log", name="Conversation")
@@ -47,11 +50,22 @@ def test_alice_answers_a_visitor(horn, world, console, screenshot):
     expect(log).to_contain_text("Yes it does.\nSAML and OIDC.")
 
     # The visitor's draft while typing (sneak peek), and their read receipt.
-    typing = {"type": "typing", "chat": {"id": chat_id}, "from": {"id": visitor.uid}, "event": {"on": True, "text": "And for teams of 5"}}
+    typing = {
+        "type": "typing",
+        "chat": {"id": chat_id},
+        "from": {"id": visitor.uid},
+        "event": {"on": True, "text": "And for teams of 5"},
+    }
     ok(send(horn, visitor, typing))
     expect(alice.get_by_text("And for teams of 5")).to_be_visible()
     last = visitor_state(horn, visitor)["chats"][0]["msgs"][-1]
-    ok(send(horn, visitor, {"type": "read", "chat": {"id": chat_id}, "from": {"id": visitor.uid}, "event": {"mid": last["mid"]}}))
+    ok(
+        send(
+            horn,
+            visitor,
+            {"type": "read", "chat": {"id": chat_id}, "from": {"id": visitor.uid}, "event": {"mid": last["mid"]}},
+        )
+    )
     expect(log.get_by_text("Seen")).to_be_visible()
     screenshot(alice, "console-chat")
 

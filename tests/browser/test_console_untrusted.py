@@ -32,9 +32,21 @@ def test_visitor_html_and_file_names_are_shown_as_text(horn, world, console, mon
     for line in HOSTILE:
         ok(text(horn, visitor, chat_id, line))
     note = ok(upload(horn, visitor, chat_id, NASTY_NAME, b"just text\n", "text/plain"))["file"]
-    ok(send(horn, visitor, {"type": "file", "chat": {"id": chat_id}, "from": {"id": visitor.uid}, "file": {"src": note["src"]}}))
+    ok(
+        send(
+            horn,
+            visitor,
+            {"type": "file", "chat": {"id": chat_id}, "from": {"id": visitor.uid}, "file": {"src": note["src"]}},
+        )
+    )
     picture = ok(upload(horn, visitor, chat_id, "photo.png", image_bytes("PNG", (80, 40)), "image/png"))["file"]
-    ok(send(horn, visitor, {"type": "image", "chat": {"id": chat_id}, "from": {"id": visitor.uid}, "image": {"src": picture["src"]}}))
+    ok(
+        send(
+            horn,
+            visitor,
+            {"type": "image", "chat": {"id": chat_id}, "from": {"id": visitor.uid}, "image": {"src": picture["src"]}},
+        )
+    )
 
     for line in HOSTILE:
         expect(log.get_by_text(line, exact=True)).to_be_visible()
@@ -45,7 +57,9 @@ def test_visitor_html_and_file_names_are_shown_as_text(horn, world, console, mon
     expect(image).to_have_js_property("naturalWidth", 80)  # it loaded
     expect(log.locator("img")).to_have_count(1)  # the visitor's markup made none
     expect(log.locator("script")).to_have_count(0)
-    expect(alice.get_by_role("list", name="Visitors online")).to_contain_text("<b>Shop</b><script>alert('title')</script>")
+    expect(alice.get_by_role("list", name="Visitors online")).to_contain_text(
+        "<b>Shop</b><script>alert('title')</script>"
+    )
 
     # Alice sends a file from the console (POST /api/files, then a file message).
     path = tmp_path / "terms.txt"
