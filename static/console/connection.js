@@ -70,6 +70,14 @@ export class Connection extends EventTarget {
     await this.reinit();
   }
 
+  /** Stop for good (logging out, leaving the page): nothing reconnects or reports afterwards. */
+  stop() {
+    this.stopped = true;
+    this._closeTransports();
+    clearTimeout(this.wsRetryTimer);
+    clearTimeout(this.proveTimer);
+  }
+
   /** Fetch state/init and (re)connect from its version; views rebuild from the "init" event. */
   reinit() {
     if (!this.initializing) {
@@ -187,7 +195,7 @@ export class Connection extends EventTarget {
 
   /** A socket closed: `opened` says whether it worked for a while (else it counts as a failure). */
   _failed(opened, host) {
-    if (this.mode === "poll") return; // a websocket retry while long-polling: keep polling
+    if (this.stopped || this.mode === "poll") return; // a websocket retry while long-polling: keep polling
     this.failures = opened ? 1 : this.failures + 1;
     if (!opened && host !== location.host) this.ownHost = true;
     if (!navigator.onLine) return this._setState("offline");
@@ -282,6 +290,7 @@ export class Connection extends EventTarget {
   _heartbeat() {
     let expected = Date.now() + this.interval * 1000;
     const tick = async () => {
+      if (this.stopped) return;
       const late = Date.now() - expected;
       if (late > SLEEP_SLACK_MS && this.ws) this._suspect(); // the machine slept: the socket may be dead
       try {
@@ -343,6 +352,7 @@ export class Connection extends EventTarget {
   }
 
   _emit(type, detail) {
+    if (this.stopped) return;
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 }

@@ -243,6 +243,10 @@ conn.addEventListener("init", (e) => {
   store.refreshVisitors();
 });
 conn.addEventListener("event", (e) => store.apply(e.detail));
+// Logging out or leaving: a socket closed by the navigation must not reconnect (and, the session
+// being gone, bounce the page to the login form before the logout's own redirect lands).
+document.querySelector("form.logout").addEventListener("submit", () => conn.stop());
+window.addEventListener("pagehide", () => conn.stop());
 document.addEventListener("visibilitychange", () => pane && pane.update("visible"));
 setInterval(() => {
   renderQueue();

@@ -11,6 +11,7 @@ import { api } from "./api.js";
 const QUEUE_LOG = 500; // queue events kept to re-apply over a refetched snapshot
 const RATINGS = 20; // as many as state/init gives
 const PEEK_TTL_MS = 20_000; // how long a draft stays without news from the visitor
+const VISITORS_REFRESH_MS = 500;
 const QUEUE_REFRESH_MS = 300; // a burst of queue events costs one refetch
 const CHAT_EVENTS = new Set([
   "text", "file", "image", "note", "info", "rate", "customer_identified", "client_left",
@@ -28,6 +29,7 @@ export class Store extends EventTarget {
     this.ratings = []; // latest ratings of chats I was in: [{chat: {id}, creator, score, comment, at}]
     this.selected = null;
     this.refreshTimer = null;
+    this.visitorsTimer = null;
   }
 
   changed(what) {
@@ -95,10 +97,11 @@ export class Store extends EventTarget {
         return this._typing(item);
       case "read":
         return this._read(item);
-      case "presence":
+      case "presence": // a visitor who went offline leaves the list
+        if (item.event && item.event.role === "user") this._scheduleVisitors();
         return this.changed("presence");
       case "visitors_changed":
-        return this.refreshVisitors();
+        return this._scheduleVisitors();
       case "queue_number":
       case "client_unload":
       case "platform_closed":
@@ -111,34 +114,40 @@ export class Store extends EventTarget {
   }
 
   _queueEvent(item) {
-    const id = item.chat.id;
-    const ev = item.event || {};
     const before = this.queue.size;
-    let touched = false;
-    if (item.type === "request_chat") {
-      // A new request, or a chat back in line (event.requeued: first in line, name unknown here).
-      if (!this.queue.has(id)) {
-        this.queue.set(id, { id, creator: item.from.id, queue: "", waiting_since: item.t.t0, offline: !!ev.offline });
-      }
-      touched = true;
-    } else if (item.type === "join_chat" || item.type === "end_chat") {
-      touched = this.queue.delete(id);
-    } else if ((item.type === "transfer" && ev.to && "queue" in ev.to) || item.type === "handover_to_agent") {
-      if (!(ev.to && ev.to.staff)) {
-        const creator = this.chats.get(id)?.creator || "";
-        this.queue.set(id, { id, creator, queue: ev.to ? ev.to.queue : "", waiting_since: item.t.t0, offline: false });
-        touched = true;
-      }
-    }
-    if (!touched) return;
+    if (!this._applyQueue(item)) return;
     if (item.version) {
       this.queueLog.push(item);
       if (this.queueLog.length > QUEUE_LOG) this.queueLog.shift();
     }
-    if (item.type === "request_chat" || item.type === "handover_to_agent" || item.type === "transfer") {
-      this._scheduleQueueRefresh();
-    }
+    if (item.type !== "join_chat" && item.type !== "end_chat") this._scheduleQueueRefresh();
     this.changed(this.queue.size > before ? "queue-grew" : "queue");
+  }
+
+  /** One queue event applied to this.queue; false if it did not concern the queue. */
+  _applyQueue(item) {
+    const id = item.chat.id;
+    const ev = item.event || {};
+    switch (item.type) {
+      case "request_chat": // a new request, or a chat back in line (event.requeued: first in line)
+        if (!this.queue.has(id)) {
+          this.queue.set(id, { id, creator: item.from.id, queue: "", waiting_since: item.t.t0, offline: !!ev.offline });
+        }
+        return true;
+      case "join_chat":
+      case "end_chat":
+        return this.queue.delete(id);
+      case "transfer":
+      case "handover_to_agent": {
+        if (ev.to && !("queue" in ev.to)) return false; // to a person or a bot: not queued
+        const creator = this.chats.get(id)?.creator || this.queue.get(id)?.creator || "";
+        const queue = ev.to ? ev.to.queue : "";
+        this.queue.set(id, { id, creator, queue, waiting_since: item.t.t0, offline: false });
+        return true;
+      }
+      default:
+        return false;
+    }
   }
 
   _scheduleQueueRefresh() {
@@ -158,15 +167,9 @@ export class Store extends EventTarget {
 
   _setQueue(rows, version) {
     this.queue = new Map(rows.map((r) => [r.id, { ...r }]));
-    const later = this.queueLog.filter((e) => Number(e.version) > version);
-    this.queueLog = later;
-    for (const e of later) {
-      const ev = e.event || {};
-      if (e.type === "join_chat" || e.type === "end_chat") this.queue.delete(e.chat.id);
-      else if (e.type === "request_chat" && !this.queue.has(e.chat.id)) {
-        this.queue.set(e.chat.id, { id: e.chat.id, creator: e.from.id, queue: "", waiting_since: e.t.t0, offline: !!ev.offline });
-      }
-    }
+    // Events newer than the snapshot were applied to the old map; apply them again to the new one.
+    this.queueLog = this.queueLog.filter((e) => Number(e.version) > version);
+    for (const e of this.queueLog) this._applyQueue(e);
   }
 
   _chatEvent(item) {
@@ -206,7 +209,7 @@ export class Store extends EventTarget {
     const gone =
       item.type === "agent_done" ||
       (item.type === "leave_chat" && fromMe) ||
-      (item.type === "transfer" && fromMe && !(ev.to && ev.to.bot)) ||
+      (item.type === "transfer" && fromMe) ||
       (item.type === "transfer" && ev.to && "queue" in ev.to);
     if (gone) {
       this.chats.delete(id);
@@ -295,6 +298,15 @@ export class Store extends EventTarget {
       chat.loadingOlder = false;
       this.changed("older");
     }
+  }
+
+  _scheduleVisitors() {
+    // A busy site sends a notice per batch of page views: one refetch per VISITORS_REFRESH_MS.
+    if (this.visitorsTimer) return;
+    this.visitorsTimer = setTimeout(() => {
+      this.visitorsTimer = null;
+      this.refreshVisitors();
+    }, VISITORS_REFRESH_MS);
   }
 
   async refreshVisitors() {

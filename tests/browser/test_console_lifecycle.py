@@ -1,13 +1,17 @@
 """The rest of a chat's life in the console: status, "Next", quick replies and info lines, done, the rating, a ban."""
 
+from django.conf import settings
 from playwright.sync_api import expect
 
 from tests.helpers import error, ok, request_chat, send, text, track
 
 
-def test_next_done_rating_and_ban(horn, world, console):
+def test_next_done_rating_and_ban(horn, world, console, monkeypatch):
+    monkeypatch.setattr(settings, "HORN_INIT_HISTORY", 3)  # so that "load older" has something to load
     alice = console(world.alice)
-    alice.get_by_label("My status").select_option("away")
+    with alice.expect_response("**/api/staff/status") as answer:
+        alice.get_by_label("My status").select_option("away")
+    assert answer.value.ok
     expect(alice.get_by_label("My status")).to_have_value("away")
     assert ok(horn.get("/api/staff/info", headers=world.alice.auth))["staff"]["status"] == "away"
 
@@ -16,12 +20,21 @@ def test_next_done_rating_and_ban(horn, world, console):
     second = track(horn, world.acme.pk)
     first_chat = request_chat(horn, first)
     second_chat = request_chat(horn, second)
+    for n in range(1, 5):
+        ok(text(horn, first, first_chat, f"waiting line {n}"))
     queue = alice.get_by_role("list", name="Waiting chats")
     expect(queue.get_by_role("listitem")).to_have_count(2)
     alice.get_by_role("button", name="Next").click()
     expect(alice.get_by_role("heading", name=f"Visitor {first.uid[:6]}")).to_be_visible()
     expect(queue.get_by_role("listitem")).to_have_count(1)
     expect(alice.get_by_label("Capacity")).to_have_text("1 / 5 chats")
+    log = alice.get_by_role("log", name="Conversation")
+    expect(log).to_contain_text("waiting line 4")
+    expect(log).not_to_contain_text("waiting line 1")
+    alice.get_by_role("button", name="Load older messages").click()
+    expect(log.get_by_text("waiting line 1", exact=True)).to_have_count(1)
+    expect(log).to_contain_text("requested a chat")
+    expect(alice.get_by_role("button", name="Load older messages")).to_be_hidden()
 
     # Quick replies and an info line (sent by Alice's API token, e.g. from a macro), the visitor's answer.
     offer = [
@@ -31,7 +44,6 @@ def test_next_done_rating_and_ban(horn, world, console):
     ok(text(horn, world.alice, first_chat, "What is it about?", quick_replies=offer))
     ok(send(horn, world.alice, {"type": "info", "chat": {"id": first_chat}, "text": "Office hours end at 17:00"}))
     ok(text(horn, first, first_chat, "Billing", quick_reply_payload="billing"))
-    log = alice.get_by_role("log", name="Conversation")
     expect(log.get_by_label("Quick replies offered")).to_have_text("BillingTech")
     expect(log).to_contain_text("Office hours end at 17:00")
     expect(log).to_contain_text("(a quick reply)")
