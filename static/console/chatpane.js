@@ -213,6 +213,11 @@ export class ChatPane {
     const dialog = document.getElementById("transfer-dialog");
     const list = document.getElementById("transfer-staff");
     fill(list, h("p", {}, "Loading…"));
+    document.getElementById("transfer-to-queue").onclick = async () => {
+      const name = document.getElementById("transfer-queue").value.trim();
+      dialog.close();
+      await this.send({ type: "transfer", event: { to: { queue: name } } });
+    };
     dialog.showModal();
     try {
       const data = await api("GET", "/api/staff/online");
@@ -241,12 +246,6 @@ export class ChatPane {
       dialog.close();
       this.failed(err);
     }
-    const queueButton = document.getElementById("transfer-to-queue");
-    queueButton.onclick = async () => {
-      const name = document.getElementById("transfer-queue").value.trim();
-      dialog.close();
-      await this.send({ type: "transfer", event: { to: { queue: name } } });
-    };
   }
 
   end() {

@@ -1,4 +1,7 @@
-"""Alice transfers a chat to Bob: Bob (another browser context) sees it arrive with its history, Alice sees it leave."""
+"""Alice transfers a chat to Bob: Bob (another browser context) sees it arrive with its history, Alice sees it leave.
+
+Then Bob sends it to a queue, where Alice takes it again and leaves.
+"""
 
 from playwright.sync_api import expect
 
@@ -34,6 +37,20 @@ def test_alice_transfers_a_chat_to_bob(horn, world, console, screenshot):
     bob.get_by_role("textbox", name="Message").fill("Hi, Bob here: sending it now.")
     bob.get_by_role("textbox", name="Message").press("Enter")
     expect(bob_log).to_contain_text("Hi, Bob here: sending it now.")
-    bob.get_by_role("button", name="Leave").click()
+
+    # Bob hands it to the billing queue: it waits there, first in line, for everyone.
+    bob.get_by_role("button", name="Transfer").click()
+    dialog = bob.get_by_role("dialog", name="Transfer chat")
+    dialog.get_by_label("Queue name").fill("billing")
+    dialog.get_by_role("button", name="Send to queue").click()
     expect(bob.get_by_role("list", name="My chats")).to_contain_text("No open chats.")
+    queue = alice.get_by_role("list", name="Waiting chats")
+    expect(queue).to_contain_text("billing")
+
+    # Alice takes it from there, sees the whole story, and leaves.
+    alice.get_by_role("button", name=f"Accept chat from {label}").click()
+    alice_log = alice.get_by_role("log", name="Conversation")
+    expect(alice_log).to_contain_text("Bob sent the chat to the billing queue")
+    alice.get_by_role("button", name="Leave").click()
+    expect(alice.get_by_role("list", name="My chats")).to_contain_text("No open chats.")
     assert alice.dialogs == [] and bob.dialogs == []
