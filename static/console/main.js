@@ -146,6 +146,8 @@ function renderPane(what) {
   }
   if (!pane || pane.chat !== chat) {
     if (pane) pane.destroy();
+    // After a reinit the same chat is a new object: the half-written reply goes with it.
+    if (pane && pane.chat.id === chat.id) chat.draftReply = pane.input.value;
     pane = new ChatPane(store, chat, { failed, toast });
     fill($("conversation"), pane.el);
     pane.update("all");

@@ -24,6 +24,8 @@ def test_next_done_rating_and_ban(horn, world, console, monkeypatch):
         ok(text(horn, first, first_chat, f"waiting line {n}"))
     queue = alice.get_by_role("list", name="Waiting chats")
     expect(queue.get_by_role("listitem")).to_have_count(2)
+    # Alice is away and nobody else is available: both are offline chats, marked so.
+    expect(queue.get_by_text("offline", exact=True)).to_have_count(2)
     alice.get_by_role("button", name="Next").click()
     expect(alice.get_by_role("heading", name=f"Visitor {first.uid[:6]}")).to_be_visible()
     expect(queue.get_by_role("listitem")).to_have_count(1)

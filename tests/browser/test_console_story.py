@@ -15,6 +15,8 @@ def visitor_state(horn, visitor) -> dict:
 
 def test_alice_answers_a_visitor(horn, world, console, screenshot):
     alice = console(world.alice)
+    policy = alice.request.get("/").headers["content-security-policy"]
+    assert "script-src 'self';" in policy and "object-src 'none'" in policy  # markup that slipped in would not run
     visitor = track(horn, world.acme.pk, title="Pricing", referer="https://www.google.com/", browser="Firefox 128")
     globex_visitor = track(horn, world.globex.pk)
     chat_id = request_chat(horn, visitor)
