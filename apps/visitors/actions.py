@@ -17,6 +17,7 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from redis.exceptions import RedisError
 
+from apps.accounts import visitor_tokens as tokens
 from apps.core import ids
 from apps.core.batching import Batcher
 from apps.core.db import db
@@ -24,7 +25,7 @@ from apps.core.errors import HornError, IdentityRejected, NotFound
 from apps.realtime.events import Notice
 from apps.realtime.publish import notify
 
-from . import presence, tokens
+from . import presence
 from .identity import Customer
 from .models import Visit, Visitor
 
