@@ -23,9 +23,8 @@ from apps.core import ids
 from apps.core.clientip import client_ip
 from apps.core.errors import BadId, BadJSON, HornError, ServiceUnavailable
 from apps.guard import ratelimit
-from apps.visitors import presence
 
-from . import pushers
+from . import presence, pushers
 from .hub import hub
 from .subscribe import ReinitRequired, parse_cursor, subscribe
 

@@ -22,10 +22,10 @@ from apps.core import ids
 from apps.core.batching import Batcher
 from apps.core.db import db
 from apps.core.errors import HornError, IdentityRejected, NotFound
+from apps.realtime import presence
 from apps.realtime.events import Notice
 from apps.realtime.publish import notify
 
-from . import presence
 from .identity import Customer
 from .models import Visit, Visitor
 

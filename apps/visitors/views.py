@@ -16,8 +16,8 @@ from apps.core.errors import AuthRequired, BadId, BadToken
 from apps.core.http import api_view, json_body, ok, query
 from apps.core.validation import IdField, StrictCharField, StrictSerializer, validate
 from apps.guard import banlist, ratelimit
+from apps.realtime import presence
 
-from . import presence
 from .actions import track as track_action
 from .identity import check_customer
 from .models import CUSTOMER_ID_LEN
