@@ -140,6 +140,13 @@ def world(horn) -> World:
 
 
 @pytest.fixture
+def behind_proxy(settings):
+    """The test client (127.0.0.1) plays a reverse proxy we trust: its X-Forwarded-For is believed."""
+    settings.HORN_TRUSTED_PROXIES = "127.0.0.1, 10.0.0.0/8"
+    return settings
+
+
+@pytest.fixture
 def bot(world):
     """Acme's bot, "Helper" (Authorization: Bearer <key>)."""
     from apps.accounts.models import Bot

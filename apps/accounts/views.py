@@ -10,7 +10,7 @@ from apps.core.db import db
 from apps.core.errors import Forbidden
 from apps.core.http import api_view, json_body, ok
 from apps.core.validation import StrictSerializer, validate
-from apps.visitors import presence
+from apps.realtime import presence
 
 from .auth import STAFF, authenticate_staff
 from .models import Staff

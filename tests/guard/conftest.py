@@ -19,13 +19,6 @@ def limits(settings):
     return settings
 
 
-@pytest.fixture
-def behind_proxy(settings):
-    """The test client (127.0.0.1) plays a reverse proxy we trust: its X-Forwarded-For is believed."""
-    settings.HORN_TRUSTED_PROXIES = "127.0.0.1, 10.0.0.0/8"
-    return settings
-
-
 @pytest.fixture(autouse=True)
 def no_leaked_subscriptions():
     """A socket closed by a ban, or a long-poll answered by one, must leave nothing in the hub."""
