@@ -1,4 +1,5 @@
-"""The rest of a chat's life in the console: status, "Next", quick replies and info lines, done, the rating, a ban."""
+"""The rest of a chat's life in the console: status, "Next", older history, quick replies and info lines,
+two chats at once, done, the rating, a ban."""
 
 from django.conf import settings
 from playwright.sync_api import expect
@@ -50,9 +51,23 @@ def test_next_done_rating_and_ban(horn, world, console, monkeypatch):
     expect(log).to_contain_text("Office hours end at 17:00")
     expect(log).to_contain_text("(a quick reply)")
 
+    # Two chats open at once: a message in the one not on screen is counted until Alice switches to it.
+    first_label, second_label = f"Visitor {first.uid[:6]}", f"Visitor {second.uid[:6]}"
+    alice.get_by_role("button", name=f"Accept chat from {second_label}").click()
+    expect(alice.get_by_role("heading", name=second_label)).to_be_visible()
+    expect(alice.get_by_label("Capacity")).to_have_text("2 / 5 chats")
+    ok(text(horn, first, first_chat, "Are you still there?"))
+    my_chats = alice.get_by_role("list", name="My chats")
+    expect(my_chats.get_by_label("1 unread")).to_be_visible()
+    expect(alice).to_have_title("(1) Horn console")
+    my_chats.get_by_role("button", name=first_label).click()
+    expect(log).to_contain_text("Are you still there?")
+    expect(my_chats.get_by_label("1 unread")).to_have_count(0)
+    expect(alice).to_have_title("Horn console")
+
     # Done: the chat leaves Alice's list; the visitor's rating arrives afterwards.
     alice.get_by_role("button", name="Done").click()
-    expect(alice.get_by_role("list", name="My chats")).to_contain_text("No open chats.")
+    expect(my_chats).not_to_contain_text(first_label)
     ok(
         send(
             horn,
@@ -65,8 +80,7 @@ def test_next_done_rating_and_ban(horn, world, console, monkeypatch):
     expect(ratings.get_by_label("5 out of 5")).to_be_visible()
 
     # A ban ends the visitor's chat, and the visitor is refused from then on.
-    alice.get_by_role("button", name=f"Accept chat from Visitor {second.uid[:6]}").click()
-    expect(alice.get_by_role("heading", name=f"Visitor {second.uid[:6]}")).to_be_visible()
+    expect(alice.get_by_role("heading", name=second_label)).to_be_visible()
     alice.get_by_role("button", name="Ban visitor").click()
     dialog = alice.get_by_role("dialog", name="Ban visitor")
     dialog.get_by_label("Reason (staff only)").fill("spam")

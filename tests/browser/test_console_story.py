@@ -37,6 +37,21 @@ def test_alice_answers_a_visitor(horn, world, console, screenshot):
     status = alice.evaluate("id => fetch('/api/chat/history?chat=' + id).then(r => r.status)", globex_chat)
     assert status == 404
 
+    # The visitor moves on to another page: the list follows by push.
+    ok(
+        horn.post(
+            "/api/user/track",
+            json={
+                "cid": world.acme.pk,
+                "uid": visitor.uid,
+                "url": "https://shop.example/checkout",
+                "title": "Checkout",
+            },
+            headers=visitor.auth,
+        )
+    )
+    expect(visitors).to_contain_text("Checkout")
+
     alice.get_by_role("button", name=f"Accept chat from {label}").click()
     log = alice.get_by_role("log", name="Conversation")
     expect(log).to_contain_text("You joined")
