@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from tests.helpers import error, ok, request_chat, send, text, track
 
 
-def test_next_done_rating_and_ban(horn, world, console, monkeypatch):
+def test_next_done_rating_and_ban(horn, world, console, monkeypatch, screenshot):
     monkeypatch.setattr(settings, "HORN_INIT_HISTORY", 3)  # so that "load older" has something to load
     alice = console(world.alice)
     with alice.expect_response("**/api/staff/status") as answer:
@@ -87,6 +87,10 @@ def test_next_done_rating_and_ban(horn, world, console, monkeypatch):
     dialog.get_by_role("button", name="Ban").click()
     expect(alice.get_by_role("log", name="Conversation")).to_contain_text("ended the chat: banned: spam")
     error(text(horn, second, second_chat, "let me back in"), 403, 2007)
+    expect(alice.get_by_role("toolbar", name="Chat actions")).to_be_hidden()  # nothing left to do but close it
+    expect(alice.get_by_role("textbox", name="Message")).to_be_hidden()
+    alice.set_viewport_size({"width": 1024, "height": 768})  # a tablet: two columns
+    screenshot(alice, "console-ended-tablet")
 
     # An ended chat stays until it is closed.
     alice.get_by_role("button", name="Close").click()
