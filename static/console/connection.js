@@ -135,6 +135,7 @@ export class Connection extends EventTarget {
 
   _openSocket() {
     const generation = ++this.wsGeneration;
+    if (this.ws) this.ws.close(); // a superseded socket (its close is ignored: old generation)
     const host = this._pushHost();
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     let ws;
