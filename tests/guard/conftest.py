@@ -20,14 +20,5 @@ def limits(settings):
 
 
 @pytest.fixture(autouse=True)
-def no_leaked_subscriptions():
+def _hub_released(no_leaked_subscriptions):
     """A socket closed by a ban, or a long-poll answered by one, must leave nothing in the hub."""
-    import time
-
-    from apps.realtime.hub import hub
-
-    yield
-    deadline = time.monotonic() + 5
-    while hub.connections and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert hub.connections == 0, "a push subscription outlived its connection"
