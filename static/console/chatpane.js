@@ -156,6 +156,12 @@ export class ChatPane {
 
   typing() {
     if (this.noteBox.checked) return; // a note is not a reply the visitor should wait for
+    if (!this.input.value) {
+      // Cleared without sending: the visitor should stop waiting for a reply.
+      if (this.lastTyping) sendMessage({ type: "typing", chat: { id: this.chat.id }, event: { on: false } }).catch(() => {});
+      this.lastTyping = 0;
+      return;
+    }
     const now = Date.now();
     if (now - this.lastTyping < TYPING_EVERY_MS) return;
     this.lastTyping = now;

@@ -79,6 +79,7 @@ def console(browser, server):
     upgrades; the console must then say "Long-poll".
     """
     contexts = []
+    errors: list[str] = []  # uncaught exceptions in the console's scripts fail the test
 
     def open_console(staff, block_websockets: bool = False):
         ctx = browser.new_context(base_url=server, viewport={"width": 1280, "height": 800})
@@ -89,9 +90,11 @@ def console(browser, server):
         page = ctx.new_page()
         page.dialogs = []
         page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+        page.on("pageerror", lambda exc: errors.append(f"{staff.username}: {exc}"))
         log_in(page, staff, "Long-poll" if block_websockets else "Live")
         return page
 
     yield open_console
     for ctx in contexts:
         ctx.close()
+    assert errors == [], errors
