@@ -73,13 +73,15 @@ def log_in(page, staff, connection: str = "Live") -> None:
 
 @pytest.fixture
 def console(browser, server):
-    """console(staff) -> a page of a fresh context (its own cookies), logged in, live. Dialogs are recorded.
+    """console(staff) -> a page of a fresh context (its own cookies), logged in, live.
+
+    Dialogs are recorded (page.dialogs) and dismissed; any dialog or uncaught script error fails the test.
 
     console(staff, block_websockets=True): every /ws handshake is refused, as by a proxy that drops
     upgrades; the console must then say "Long-poll".
     """
     contexts = []
-    errors: list[str] = []  # uncaught exceptions in the console's scripts fail the test
+    errors: list[str] = []  # an uncaught exception in the console's scripts, or any dialog, fails the test
 
     def open_console(staff, block_websockets: bool = False):
         ctx = browser.new_context(base_url=server, viewport={"width": 1280, "height": 800})
@@ -89,7 +91,9 @@ def console(browser, server):
             ctx.route_web_socket(re.compile(r"/ws\b"), lambda ws: ws.close(code=1001, reason="blocked"))
         page = ctx.new_page()
         page.dialogs = []
-        page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+        page.on(
+            "dialog", lambda d: (page.dialogs.append(d.message), errors.append(f"dialog: {d.message}"), d.dismiss())
+        )
         page.on("pageerror", lambda exc: errors.append(f"{staff.username}: {exc}"))
         log_in(page, staff, "Long-poll" if block_websockets else "Live")
         return page
