@@ -11,3 +11,9 @@ class ChatsConfig(AppConfig):
         from .actions.routing import staff_came_online
 
         presence.staff_online_hooks.append(staff_came_online)
+
+        from django.db.models.signals import post_migrate
+
+        from .searchindex import ensure_index
+
+        post_migrate.connect(ensure_index, sender=self)
