@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models.expressions import RawSQL
 
 from apps.accounts.auth import Caller
+from apps.accounts.models import Staff
 from apps.core.errors import NotFound
 
 from .actions.common import to_payload
@@ -100,13 +101,16 @@ def cursor_of(chat: Chat) -> str:
     return f"{micros}.{chat.pk}"
 
 
-def _staff_of(chat_ids: list[str]) -> dict[str, list[str]]:
+def _staff_of(chat_ids: list[str]) -> dict[str, list[dict]]:
+    """Who of the staff took part in each chat, in the order they joined, with their names."""
     found: dict[str, list[str]] = {}
     members = ChatMember.objects.filter(chat_id__in=chat_ids, role="staff").order_by("joined_at", "pk")
     for chat_id, uid in members.values_list("chat_id", "uid"):
         if uid not in found.setdefault(chat_id, []):
             found[chat_id].append(uid)
-    return found
+    sids = {sid for sids in found.values() for sid in sids}
+    names = dict(Staff.objects.filter(sid__in=sids).values_list("sid", "name"))
+    return {chat_id: [{"id": sid, "name": names.get(sid, "")} for sid in sids] for chat_id, sids in found.items()}
 
 
 def _hits(chat_ids: list[str], terms: list[Term]) -> dict[str, tuple[list[dict], bool]]:
@@ -141,7 +145,7 @@ def _hit(message: Message, text: str, spans: list[tuple[int, int]]) -> dict:
     }
 
 
-def _chat_row(chat: Chat, staff: list[str], hits: tuple[list[dict], bool] | None) -> dict:
+def _chat_row(chat: Chat, staff: list[dict], hits: tuple[list[dict], bool] | None) -> dict:
     row = {
         "id": chat.pk,
         "visitor": {"id": chat.creator_id, "customer_id": chat.creator.customer_id},

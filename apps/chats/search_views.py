@@ -48,7 +48,8 @@ async def chat_transcript(request, chat_id: str):
     caller = await _staff(request)
     chat, msgs, cut = await db(transcript, caller, chat_id)
     if fmt == "json":
-        data = orjson.dumps({"chat": chat, "msgs": msgs, "cut": cut}, option=orjson.OPT_INDENT_2)
+        body = {"code": 0, "msg": "ok", "chat": chat, "msgs": msgs, "cut": cut}  # the API's shape, also as a file
+        data = orjson.dumps(body, option=orjson.OPT_INDENT_2)
         response = HttpResponse(data, content_type="application/json")
     else:
         response = HttpResponse(transcript_text(chat, msgs, cut), content_type="text/plain; charset=utf-8")

@@ -92,7 +92,8 @@ def test_it_filters_by_visitor_customer_staff_queue_and_state(horn, world):
     assert ids_of(search(horn, world.alice, state="active,requested")) == [c1]
     assert ids_of(search(horn, world.alice)) == [c2, c1]  # no filter: the latest chats, newest first
     row = search(horn, world.alice, visitor=v1.uid)["chats"][0]
-    assert row["visitor"] == {"id": v1.uid, "customer_id": "cust-7"} and row["staff"] == [world.alice.sid]
+    assert row["visitor"] == {"id": v1.uid, "customer_id": "cust-7"}
+    assert row["staff"] == [{"id": world.alice.sid, "name": "Alice"}]
     assert (row["queue"], row["state"], row["ended_at"]) == ("sales", "active", None)
 
 
