@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import orjson
 from django.conf import settings
 from django.db import connection
 from django.db.models.expressions import RawSQL
@@ -22,7 +23,7 @@ from apps.core.errors import NotFound
 from .actions.common import to_payload
 from .models import Chat, ChatMember, Message
 from .searchindex import match_sql
-from .searchtext import Term, match_spans, message_text, segments
+from .searchtext import Term, match_spans, message_text, might_match, segments
 from .selectors import rating_of
 
 # Per chat on a page: the searchable messages read to find snippets in (the latest ones; a hit
@@ -119,30 +120,39 @@ def _hits(chat_ids: list[str], terms: list[Term]) -> dict[str, tuple[list[dict],
         return {}
     table = Message._meta.db_table
     kinds = ", ".join(f"'{t}'" for t in SEARCHABLE)
-    # One backward range read of the (chat, seq) index per chat, as recent_messages does.
+    # One backward range read of the (chat, seq) index per chat, as recent_messages does; plain
+    # rows, not models: this runs for every hit of every search.
+    columns = "chat_id, seq, mid, type, sender_id, sender_role, sender_name, body, visibility, created_at, search_text"
     branch = (
-        f"SELECT * FROM (SELECT * FROM {table} WHERE chat_id = %s AND type IN ({kinds})"
-        f" ORDER BY seq DESC LIMIT {SNIPPET_SCAN}) AS s{{n}}"
+        f"SELECT * FROM (SELECT {columns} FROM {table} WHERE chat_id = %s AND type IN ({kinds})"
+        f" AND search_text <> '' ORDER BY seq DESC LIMIT {SNIPPET_SCAN}) AS s{{n}}"
     )
     sql = " UNION ALL ".join(branch.format(n=n) for n in range(len(chat_ids)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, chat_ids)
+        rows = cursor.fetchall()
     found: dict[str, list[dict]] = {}
-    for message in sorted(Message.objects.raw(sql, chat_ids), key=lambda m: -m.seq):
-        text = message_text(message.type, message.body)
-        spans = match_spans(text, terms) if text else None
-        if spans is not None:
-            found.setdefault(message.chat_id, []).append(_hit(message, text, spans))
+    convert, field = connection.ops.convert_datetimefield_value, Message._meta.get_field("created_at")
+    for chat_id, _, mid, type_, sender_id, role, name, body, visibility, created_at, indexed in sorted(
+        rows, key=lambda r: -r[1]
+    ):
+        if not might_match(indexed, terms):  # a cheap look at the indexed tokens rules most rows out
+            continue
+        text = message_text(type_, orjson.loads(body) if isinstance(body, str | bytes) else body)
+        spans = match_spans(text, terms)
+        if spans is None:
+            continue
+        created_at = convert(created_at, field, connection)  # raw rows: naive on MariaDB, text on SQLite
+        hit = {
+            "mid": mid,
+            "type": type_,
+            "from": {"id": sender_id, "name": name, "role": role},
+            "internal": visibility == Message.INTERNAL,
+            "t": int(created_at.timestamp()),
+            "segments": segments(text, spans),
+        }
+        found.setdefault(chat_id, []).append(hit)
     return {chat_id: (hits[:SNIPPETS_PER_CHAT], len(hits) > SNIPPETS_PER_CHAT) for chat_id, hits in found.items()}
-
-
-def _hit(message: Message, text: str, spans: list[tuple[int, int]]) -> dict:
-    return {
-        "mid": message.mid,
-        "type": message.type,
-        "from": {"id": message.sender_id, "name": message.sender_name, "role": message.sender_role},
-        "internal": message.visibility == Message.INTERNAL,
-        "t": int(message.created_at.timestamp()),
-        "segments": segments(text, spans),
-    }
 
 
 def _chat_row(chat: Chat, staff: list[dict], hits: tuple[list[dict], bool] | None) -> dict:

@@ -148,6 +148,16 @@ def query_terms(q: str) -> list[Term]:
     return terms[:MAX_TERMS]
 
 
+def might_match(indexed: str, terms: list[Term]) -> bool:
+    """Whether a message's `search_text` holds every term's tokens (then `match_spans` finds where)."""
+    padded = f" {indexed}"
+    for term in terms:
+        tokens = [term.value] if term.kind == "word" else _dense_tokens(term.value)
+        if not all(f" {token}" in padded for token in tokens):
+            return False
+    return True
+
+
 def match_spans(text: str, terms: list[Term]) -> list[tuple[int, int]] | None:
     """Where each term occurs in `text` (merged, in order), or None when some term does not occur."""
     spans: list[tuple[int, int]] = []
