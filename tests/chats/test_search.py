@@ -161,3 +161,30 @@ def test_bad_input_is_refused_with_the_field_and_changes_nothing(horn, world):
     for params, status, code, field in cases:
         error(horn.get("/api/chats/search", params=params, headers=world.alice.auth), status, code, field)
     assert snapshot() == before
+
+
+def test_common_words_give_the_same_pages_whichever_plan_reads_them(horn, world, monkeypatch):
+    from apps.chats import search as plans
+
+    chats = [
+        new_chat(horn, world, world.alice, f"order {i}", "your order ships" if i % 2 else "ok")[1] for i in range(6)
+    ]
+    new_chat(horn, world, world.alice, "nothing relevant")
+
+    def pages(**params) -> list[list[str]]:
+        out, before = [], None
+        while True:
+            page = search(horn, world.alice, limit=2, **params, **({"before": before} if before else {}))
+            out.append(ids_of(page))
+            before = page["next"]
+            if not before:
+                return out
+
+    by_index = pages(q="order")
+    assert [c for page in by_index for c in page] == chats[::-1]
+    monkeypatch.setattr(plans, "PROBE", 1)  # every word is "common": the newest chats are scanned
+    monkeypatch.setattr(plans, "SCAN_FIRST", 1)
+    assert pages(q="order") == by_index
+    assert pages(q="ships") == [chats[5:0:-2][:2], chats[5:0:-2][2:]]
+    monkeypatch.setattr(plans, "SCAN_MAX", 2)  # the scan gives up: every match from the index instead
+    assert pages(q="order") == by_index
