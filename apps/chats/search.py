@@ -98,7 +98,7 @@ def search_chats(caller: Caller, q: ChatQuery) -> dict:
 # the newest chats are read until a page is full, which takes few chats exactly because the words
 # are common; reading every match instead (InnoDB fetches each matching row) grows with the
 # history and was 65 ms for a 10% word at 100k messages.
-PROBE = 3000
+PROBE = 2000
 # The scan of newest chats for common words: first batch, and the most chats read before giving up
 # on it (a common word that the filters make rare) and asking the index for every match after all.
 SCAN_FIRST, SCAN_MAX = 50, 5000
@@ -111,9 +111,9 @@ def _with_text(org_id: int, chats, terms: list[Term], want: int):
     params = [org_id, fts_expression(terms)]
     with connection.cursor() as cursor:
         cursor.execute(f"{sql} LIMIT {PROBE + 1}", params)
-        found = {chat_id for (chat_id,) in cursor.fetchall()}
-    if len(found) <= PROBE:
-        return chats.filter(pk__in=found)
+        rows = cursor.fetchall()
+    if len(rows) <= PROBE:  # every matching message: their chats are the whole answer
+        return chats.filter(pk__in={chat_id for (chat_id,) in rows})
     newest = _scan_newest(chats, terms, want)
     if newest is not None:
         return chats.filter(pk__in=newest)
