@@ -136,8 +136,9 @@ def test_another_organisation_never_sees_the_chats(horn, world):
     assert ids_of(search(horn, world.charlie)) == [globex]
 
 
-def test_visitors_are_refused(horn, world):
-    visitor, _ = new_chat(horn, world, world.alice, "hello there")
+def test_visitors_are_refused_and_bots_of_the_org_may_search(horn, world, bot):
+    visitor, chat_id = new_chat(horn, world, world.alice, "hello there")
+    assert ids_of(search(horn, bot, q="hello")) == [chat_id]
     error(horn.get("/api/chats/search", params={"q": "hello"}, headers=visitor.auth), 403, 2004)
     error(horn.get("/api/chats/search", params={"q": "hello"}), 401, 2001)
 
