@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/staff/online", accounts.staff_online),
     path("api/staff/info", accounts.staff_info),
     path("api/staff/status", accounts.staff_status),
+    path("api/widget/config", accounts.widget_config),
     path("api/files", files.upload),
     path("files/<str:upload_id>/<str:name>", files.download),
     path("images", files.upload_b64_image),
