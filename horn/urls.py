@@ -28,6 +28,7 @@ urlpatterns = [
     path("monitor/api/ping", monitor.ping),
     path("pull", realtime.pull),
     path("", pages.console, name="console"),
+    path("demo/", pages.demo, name="demo"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="/login/"), name="logout"),
     path("admin/", admin.site.urls),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from types import SimpleNamespace
 from pathlib import Path
 
 import pytest
@@ -58,3 +59,17 @@ def screenshot(request):
         return path
 
     return take
+
+
+@pytest.fixture
+def demo(horn):
+    """The demo shop's org ("Demo", as horn_demo makes it) with Alice on duty, and a helper to read staff's view."""
+    from apps.accounts.actions import create_organisation
+    from apps.chats import availability
+    from tests.conftest import _staff
+
+    org = create_organisation(name="Demo", allowed_origins=[])
+    alice = _staff(org, "alice", "Alice")
+    horn.get("/api/ping", headers=alice.auth).raise_for_status()  # present and `online`: chats are taken
+    availability.forget()
+    return SimpleNamespace(org=org, alice=alice)
