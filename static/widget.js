@@ -415,7 +415,8 @@
     ".msg.me a{color:#fff}.msg a{color:inherit;text-decoration:underline}",
     ".msg img{display:block;max-width:100%;max-height:220px;border-radius:8px;margin-top:2px}",
     ".meta{font-size:12px;color:#555b63;align-self:flex-end;margin-top:-4px}",
-    ".msg.pending{opacity:.75}.msg.failed{border:2px solid #b3261e}",
+    // Pending: a light bubble with a dashed edge (not faded: its text must keep AA contrast).
+    ".msg.me.pending{background:#eef2f7;color:#1a1a1a;border:1px dashed var(--c)}.msg.me.pending .meta{color:#3d434b}",
     ".info{align-self:center;font-size:13px;color:#4a4f57;text-align:center;max-width:90%}",
     ".qr{display:flex;flex-wrap:wrap;gap:6px;align-self:flex-start}",
     ".qr button,.btn{border:1px solid var(--c);background:#fff;color:var(--c);border-radius:16px;padding:6px 12px;cursor:pointer}",

@@ -39,7 +39,7 @@ def test_a_visitor_chats_with_an_agent_and_a_reload_keeps_the_conversation(page,
     box.fill("Do you ship to Norway?")
     box.press("Enter")
     log = w.get_by_role("log")
-    expect(log.get_by_text("Do you ship to Norway?")).to_be_visible()
+    expect(log.locator(".msg.me:not(.pending)", has_text="Do you ship to Norway?")).to_be_visible()
     chat_id = waiting_chat(horn, demo.alice)
     join(horn, demo.alice, chat_id)
     expect(log.get_by_text("Alice joined the chat.")).to_be_visible()
