@@ -52,7 +52,7 @@
       closed: "Nobody is available right now. Leave a message and we will reply here.",
       agent: "Agent", you: "You", unread: "{n} unread", transferred: "You were transferred.",
       thanks: "Thanks! We will reply here as soon as we can.", needEmail: "Please enter a valid e-mail.",
-      needName: "Please enter your name.", file: "File"
+      needName: "Please enter your name.", unreachable: "Horn cannot be reached.", file: "File"
     },
     zh: {
       open: "打开聊天", close: "关闭聊天", title: "与我们聊天", greeting: "您好！有什么可以帮您？",
@@ -72,7 +72,7 @@
       closed: "现在没有客服在线。请留言，我们会在这里回复。",
       agent: "客服", you: "您", unread: "{n} 条未读", transferred: "您已被转接。",
       thanks: "谢谢！我们会尽快在这里回复。", needEmail: "请输入有效的邮箱。",
-      needName: "请输入您的姓名。", file: "文件"
+      needName: "请输入您的姓名。", unreachable: "无法连接到服务器。", file: "文件"
     },
     sv: {
       open: "Öppna chatten", close: "Stäng chatten", title: "Chatta med oss", greeting: "Hej! Hur kan vi hjälpa dig?",
@@ -92,7 +92,7 @@
       closed: "Ingen är tillgänglig just nu. Lämna ett meddelande så svarar vi här.",
       agent: "Medarbetare", you: "Du", unread: "{n} olästa", transferred: "Du har kopplats vidare.",
       thanks: "Tack! Vi svarar här så snart vi kan.", needEmail: "Ange en giltig e-postadress.",
-      needName: "Ange ditt namn.", file: "Fil"
+      needName: "Ange ditt namn.", unreachable: "Servern går inte att nå.", file: "Fil"
     }
   };
   var LANGS = ["en", "zh", "sv"];
@@ -1075,7 +1075,7 @@
     } else if (m.type === "file" && m.file && safeUrl(m.file.src)) {
       body = el("a", { href: safeUrl(m.file.src), target: "_blank", rel: "noopener noreferrer", download: m.file.name || true, text: (m.file.name || this.t("file")) + (m.file.size ? " (" + bytes(m.file.size) + ")" : "") });
     } else {
-      body = document.createTextNode(m.text == null ? "" : String(m.text));
+      body = el("span", { text: m.text == null ? "" : String(m.text) });
     }
     var node = el("div", { cls: "msg" + (me ? " me" : ""), "data-mid": m.mid || "", "data-version": m.version || "" }, [who, body]);
     this.logEl.appendChild(node);
@@ -1145,7 +1145,7 @@
     if (this.error) {
       b.className = "banner err";
       b.setAttribute("role", "alert");
-      b.appendChild(document.createTextNode(this.t("error") + " " + (this.error === "network" ? "" : this.error)));
+      b.appendChild(document.createTextNode(this.t("error") + " " + (this.error === "network" ? this.t("unreachable") : this.error)));
       b.appendChild(el("button", { type: "button", text: this.t("retry"), onclick: function () { self.retryBoot(); } }));
       b.hidden = false;
       return;

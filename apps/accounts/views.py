@@ -76,6 +76,9 @@ async def widget_config(request):
     Public because the widget asks before the visitor has a token; it reveals only
     what the widget shows anyway. Another org's site gets 2003, an unknown cid 3001.
     """
+    # Errors here are readable cross-origin (unlike other endpoints'): the body says only what is wrong
+    # with the snippet (unknown cid, site not allowed), and the widget must be able to show it.
+    request.horn_cors_ok = True
     cid = query(request, "cid", required=True, max_length=20)
     if not cid.isdigit():
         raise InvalidValue("cid must be an organisation id (integer)", field="cid")

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 import re
-from types import SimpleNamespace
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -73,3 +73,34 @@ def demo(horn):
     horn.get("/api/ping", headers=alice.auth).raise_for_status()  # present and `online`: chats are taken
     availability.forget()
     return SimpleNamespace(org=org, alice=alice)
+
+
+@pytest.fixture(scope="session")
+def host_site():
+    """A second website on loopback (another origin than Horn's), serving the pages a test puts in it.
+
+    Chromium lets a page reach a loopback server only from loopback (Local Network Access),
+    so a fulfilled Playwright route cannot stand in for the customer's site: this is a real one.
+    host_site.pages["/shop"] = "<html>...";  host_site.origin == "http://127.0.0.1:<port>"
+    """
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    pages: dict[str, str] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = pages.get(self.path.split("?")[0])
+            self.send_response(200 if body is not None else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write((body or "not found").encode())
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield SimpleNamespace(origin=f"http://127.0.0.1:{httpd.server_address[1]}", pages=pages)
+    httpd.shutdown()
