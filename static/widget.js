@@ -1203,7 +1203,8 @@
     f.appendChild(el("p", { text: closed ? this.t("offlineText") : w.greeting || this.t("greeting") }));
     var fields = [], hint = el("p", { cls: "hint", role: "alert" });
     var field = function (key, type) {
-      var mode = closed && key === "email" ? "required" : pre[key];
+      // The offline form always asks for an e-mail (how else to answer?) and offers a name.
+      var mode = !closed ? pre[key] : key === "email" ? "required" : pre[key] === "required" ? "required" : "optional";
       if (mode === "off") return;
       var input = el("input", { type: type, name: key, autocomplete: key, required: mode === "required" });
       fields.push({ key: key, input: input, required: mode === "required" });
