@@ -963,7 +963,8 @@
     var bar = el("i"), row = el("div", { cls: "msg me pending" }, [file.name, el("div", { cls: "bar", role: "progressbar", "aria-label": file.name }, [bar])]);
     this.logEl.appendChild(row);
     this.scroll();
-    this.ensureChat("f" + rid(8)).then(function (chatId) {
+    this.ensureChat("f" + rid(8)).then(function (r) {
+      var chatId = r.id;
       if (!chatId) { row.remove(); self.addInfo(self.t("uploadFailed", { name: file.name })); return; }
       var form = new FormData();
       form.append("file", file, file.name);
