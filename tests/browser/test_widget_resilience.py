@@ -111,3 +111,28 @@ def test_two_tabs_show_one_conversation_each_message_once(context, horn, demo):
         expect(log.get_by_text("Hello both")).to_have_count(1)
         expect(log.get_by_text("From the first tab")).to_have_count(1)
     assert staff_texts(horn, demo.alice, chat_id) == ["From the first tab", "From the second tab", "Hello both"]
+
+
+def test_a_server_restart_mid_chat_loses_nothing(context, horn, demo, horn_server):
+    context.add_init_script(RECORD_CONNECTION)
+    page = context.new_page()
+    chat_id = start_chat(page, horn, demo.alice, "Before the restart")
+    page.wait_for_function("window.__connection.includes('websocket')")
+    horn_server.stop()
+    try:
+        page.wait_for_function("Horn.state().connection === 'offline'")
+        w = widget(page)
+        w.get_by_role("textbox", name="Message").fill("Typed while the server was down")
+        w.get_by_role("textbox", name="Message").press("Enter")
+        expect(w.locator(".msg.pending")).to_have_count(1)
+    finally:
+        horn_server.start()
+    ok(text(horn, demo.alice, chat_id, "Back up"))
+    log = w.get_by_role("log")
+    expect(w.locator(".msg.pending")).to_have_count(0, timeout=40_000)
+    expect(log.get_by_text("Back up")).to_have_count(1)
+    expect(log.get_by_text("Typed while the server was down")).to_have_count(1)
+    page.wait_for_function("Horn.state().connection === 'websocket'")
+    texts = staff_texts(horn, demo.alice, chat_id)  # each once; which of the last two came first is a race
+    assert texts[0] == "Before the restart"
+    assert sorted(texts[1:]) == ["Back up", "Typed while the server was down"]
