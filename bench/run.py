@@ -24,7 +24,7 @@ from pathlib import Path
 
 from . import horn_scenarios
 from .loadgen import Receiver, percentiles, stamp_text
-from .systems import Horn, Limit, Naive, System, gather_limited, rss_kb
+from .systems import RATE_LIMITS_ON, Horn, Limit, Naive, System, gather_limited, rss_kb
 
 FULL = {
     "rooms": 200,
@@ -46,8 +46,9 @@ FULL = {
     "storm": 2000,
     "upload_concurrency": 8,
     "upload_seconds": 6,
+    "ratelimit_rate": 1000,
 }
-SCENARIOS = ("chat", "fanout", "ping", "longpoll", "uploads", "growth", "robustness", "connections")
+SCENARIOS = ("chat", "fanout", "ping", "longpoll", "uploads", "growth", "robustness", "connections", "ratelimit")
 SMOKE = {
     "rooms": 10,
     "rates": [20, 50],
@@ -68,6 +69,7 @@ SMOKE = {
     "storm": 50,
     "upload_concurrency": 2,
     "upload_seconds": 1,
+    "ratelimit_rate": 50,
 }
 
 
@@ -144,6 +146,28 @@ async def chat_shaped(system: System, cfg: dict) -> dict:
         "by_rate": results,
         "knee": max((x["rate"] for x in ok), default=0),
     }
+
+
+async def rate_limit_cost(port: int, cfg: dict) -> dict:
+    """The chat-shaped scenario at one rate, Horn with rate limits off and then on, in the same run.
+
+    Each run gets a fresh database and Redis; the difference in p99 is what the
+    checks cost on the message path (issue 10's target: under 10 %).
+    """
+    out = {"rate": cfg["ratelimit_rate"]}
+    one_rate = {**cfg, "rates": [cfg["ratelimit_rate"]]}
+    for label, env in (("off", None), ("on", RATE_LIMITS_ON)):
+        system = Horn(port, extra_env=env)
+        system.start()
+        try:
+            shaped = await chat_shaped(system, one_rate)
+            await system.close()
+        finally:
+            system.stop()
+        out[label] = shaped["by_rate"][0]
+    off, on = out["off"]["p99"], out["on"]["p99"]
+    out["p99_increase_pct"] = round((on - off) / off * 100, 1) if off and on else None
+    return out
 
 
 async def fanout(system: System, cfg: dict) -> dict:
@@ -313,6 +337,9 @@ async def run_system(system: System, cfg: dict, only: set[str]) -> dict:
         await system.close()
     finally:
         system.stop()
+    if isinstance(system, Horn) and "ratelimit" in only:
+        out["ratelimit"] = await rate_limit_cost(system.port, cfg)
+        print("  rate limits off/on", json.dumps(out["ratelimit"]), flush=True)
     if "connections" not in only:
         return out
     # Connections are measured on one process.
@@ -394,6 +421,10 @@ def table(results: dict) -> str:
         only(f"state/init p50, staff / visitor, at {size}", both, "ms")
         only(f"state/init SQL statements at {size}", step["state_init_sql"])
         only(f"send p50 at {size}", step["send_p50"], "ms")
+    rl = h["ratelimit"]
+    for label in ("off", "on"):
+        only(f"chat {rl['rate']}/s, rate limits {label}: p50 / p99", f"{rl[label]['p50']} / {rl[label]['p99']}", "ms")
+    only(f"chat {rl['rate']}/s: p99 cost of rate limits", rl["p99_increase_pct"], "%")
     rb = h["robustness"]
     only("Redis restarted mid-load: delivered", rb["redis_restart"]["delivered_ratio"])
     only("Redis restarted mid-load: worst delay", rb["redis_restart"]["max_ms"], "ms")

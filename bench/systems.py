@@ -159,7 +159,7 @@ class Horn(System):
 
     name, ping_path = "horn", "/monitor/api/ping"
 
-    def __init__(self, port: int, workers: int = 2):
+    def __init__(self, port: int, workers: int = 2, extra_env: dict | None = None):
         super().__init__(port)
         self.workers = workers
         self.env = {
@@ -175,6 +175,11 @@ class Horn(System):
             "HORN_PUSH_MAX_QUEUE": "100000",
             "HORN_VISITOR_UPLOAD_BUDGET": str(10**12),  # checked on every upload, never reached
             "HORN_DATA_DIR": str(BENCH_DATA),  # uploaded files, emptied with the database
+            # The generator is one address and a handful of staff tokens acting for hundreds of
+            # people: real limits would refuse it. Scenarios measure Horn without them; the
+            # "ratelimit" scenario measures what checking them costs (RATE_LIMITS_ON).
+            "HORN_RATE_LIMITS": "0",
+            **(extra_env or {}),
         }
 
     def manage(self, *args: str) -> str:
@@ -274,6 +279,20 @@ class Horn(System):
     async def close(self) -> None:
         while hasattr(self, "pool") and not self.pool.empty():
             await self.pool.get_nowait().close()
+
+
+# Limits on, with the same items per request as the defaults (visitor messages: two
+# windows + the address's one; staff: one), at amounts the generator never reaches:
+# the scenario prices the checks (and the shared counters' pipelines), not refusals.
+RATE_LIMITS_ON = {
+    "HORN_RATE_LIMITS": "1",
+    "HORN_RATE_MESSAGE": "100000/10second;10000000/hour",
+    "HORN_RATE_REQUEST_CHAT": "100000/minute",
+    "HORN_RATE_TRACK": "100000/minute",
+    "HORN_RATE_IP": "100000000/minute",
+    "HORN_RATE_STAFF": "1000000/second",
+    "HORN_RATE_BOT": "1000000/second",
+}
 
 
 STAFF_SCRIPT = """

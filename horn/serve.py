@@ -61,6 +61,9 @@ def worker(host: str, port: int, backlog: int, log_level: str) -> None:
         log_level=log_level,
         access_log=False,
         backlog=backlog,
+        # Uvicorn would believe X-Forwarded-For from 127.0.0.1 by default; Horn decides
+        # itself, from HORN_TRUSTED_PROXIES (apps/guard/clientip.py).
+        proxy_headers=False,
     )
     uvicorn.Server(config).run(sockets=[listen(host, port, backlog)])
 

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "apps.realtime",
     "apps.monitor",
     "apps.files",
+    "apps.guard",
 ]
 
 # The console and admin go through the full stack. The hot API paths do not:
@@ -283,3 +284,24 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     "uploads": _upload_storage(),
 }
+# --- Rate limits and bans (apps/guard; docs/limits-and-bans.md) -----------------
+# Limits use the `limits` string syntax ("20/10second;300/hour"): every item must hold.
+# Defaults: what a person typing, a widget polling or a busy bot never reaches,
+# and what a script flooding the API reaches within a second or two.
+HORN_RATE_LIMITS = env_bool("HORN_RATE_LIMITS", True)  # 0 turns every limit off (benchmarks)
+# Where the counters live: default HORN_REDIS_URL (process memory when embedded); a separate
+# Redis keeps a counter flood away from the push path.
+HORN_RATE_REDIS_URL = env_str("HORN_RATE_REDIS_URL")
+HORN_RATE_MESSAGE = env_str("HORN_RATE_MESSAGE", "20/10second;300/hour")  # messages per visitor
+HORN_RATE_REQUEST_CHAT = env_str("HORN_RATE_REQUEST_CHAT", "10/minute")  # chats a visitor may open
+HORN_RATE_TRACK = env_str("HORN_RATE_TRACK", "60/minute")  # page views per visitor
+HORN_RATE_FILES = env_str("HORN_RATE_FILES", "10/minute;100/hour")  # uploads per visitor
+HORN_RATE_IP = env_str("HORN_RATE_IP", "600/minute")  # visitor writes per client IP, all endpoints (NAT: generous)
+HORN_RATE_STAFF = env_str("HORN_RATE_STAFF", "50/second")  # writes per staff member (token or session)
+HORN_RATE_BOT = env_str("HORN_RATE_BOT", "50/second")  # writes per bot key
+# Proxies whose X-Forwarded-For is believed (IPs or CIDRs, comma-separated); empty: never.
+HORN_TRUSTED_PROXIES = env_str("HORN_TRUSTED_PROXIES")
+# Seconds a process trusts its cached list of an org's bans; a ban or unban also
+# drops every process's copy at once (apps/guard/banlist.py), so this only
+# bounds the damage of a lost notice.
+HORN_BAN_CACHE_TTL = env_int("HORN_BAN_CACHE_TTL", 10, minimum=1)

@@ -6,6 +6,7 @@ from apps.accounts import pages
 from apps.accounts import views as accounts
 from apps.chats import views as chats
 from apps.files import views as files
+from apps.guard import views as guard
 from apps.monitor import views as monitor
 from apps.realtime import views as realtime
 from apps.visitors import views as visitors
@@ -17,6 +18,9 @@ urlpatterns = [
     path("api/chat/history", chats.history),
     path("api/ping", visitors.ping),
     path("api/users/online", visitors.users_online),
+    path("api/visitors/ban", guard.ban),
+    path("api/visitors/unban", guard.unban),
+    path("api/visitors/bans", guard.bans_list),
     path("api/staff/online", accounts.staff_online),
     path("api/staff/info", accounts.staff_info),
     path("api/staff/status", accounts.staff_status),

@@ -24,6 +24,7 @@ from apps.accounts import auth, orgs
 from apps.accounts.actions import create_organisation, create_staff
 from apps.chats import availability
 from apps.core.redis import fake_server
+from apps.guard import banlist, ratelimit
 
 ORIGIN_A = "https://shop.acme.test"
 ORIGIN_B = "https://globex.test"
@@ -41,6 +42,13 @@ def _sync_redis():
 def _fast_password_hashing():
     # Real hashing costs ~0.4 s per user; tests create several per test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_rate_limits():
+    # Every test sends from 127.0.0.1, many faster than a person types; tests/guard turns the
+    # limits on (with small ones) where they are the subject.
+    settings.HORN_RATE_LIMITS = False
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -64,8 +72,10 @@ class LiveServer:
     def start(self) -> None:
         from horn.asgi import application
 
+        # proxy_headers=False as in production (horn/serve.py): X-Forwarded-For is Horn's to judge
+        # (apps/guard/clientip.py). A short graceful shutdown: a restart test must not wait on long-polls.
         config = uvicorn.Config(application, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on",
-                                timeout_graceful_shutdown=2)  # fmt: skip
+                                proxy_headers=False, timeout_graceful_shutdown=2)  # fmt: skip
         self.uv = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.uv.run, daemon=True)
         self.thread.start()
@@ -102,6 +112,8 @@ def horn(server, transactional_db):
     orgs.forget_all()
     auth.forget_tokens()
     availability.forget()
+    ratelimit.forget()
+    banlist.forget()
     with httpx.Client(base_url=server, timeout=20) as client:
         yield client
 

@@ -30,6 +30,8 @@ from apps.core.errors import (
     NotFound,
     OriginNotAllowed,
 )
+from apps.guard import banlist
+from apps.guard.clientip import client_ip
 from apps.visitors import tokens as visitor_tokens
 
 from .models import Bot, Staff
@@ -162,6 +164,9 @@ async def _visitor_caller(request, token: str) -> Caller | None:
         return None
     org_id, vid = parsed
     await check_visitor_origin(request, org_id)
+    # The one choke point for bans on every visitor call (track, which reads its token
+    # itself, checks too); answered from a per-process cache, no query.
+    await banlist.check(org_id, vid, client_ip(request))
     return Caller(uid=vid, role=USER, org_id=org_id)
 
 

@@ -10,6 +10,7 @@ from apps.core import ids
 from apps.core.db import db
 from apps.core.errors import BadId, InvalidValue
 from apps.core.http import api_view, json_body, ok, query
+from apps.guard import ratelimit
 from apps.realtime.pushers import pick_addr
 from apps.visitors.views import check_track_id
 
@@ -22,6 +23,7 @@ from .selectors import chat_history, load_state
 async def message(request):
     data = json_body(request)
     caller = await authenticate(request)  # send_message checks `from` against the caller
+    await ratelimit.check(request, caller, ratelimit.message_kind(data))
     sent = await send_message(caller, data, idempotency_key=request.headers.get("Idempotency-Key"))
     return ok(**sent.reply(data.get("chat", {}).get("id", "")))
 

@@ -26,6 +26,7 @@ from apps.core import ids
 from apps.core.db import db
 from apps.core.errors import BadFile, BadId, BadJSON, InvalidValue, MissingField, NotFound, UnknownField
 from apps.core.http import api_view, json_response, ok, query
+from apps.guard import ratelimit
 
 from .actions import Incoming, upload_file, upload_image, upload_storage
 from .models import Upload
@@ -43,6 +44,7 @@ async def upload(request):
     if not ids.is_chat_id(chat_id):
         raise BadId("chat is not a chat id", field="chat")
     caller = await authenticate(request)
+    await ratelimit.check(request, caller, "files")
     incoming = await asyncio.to_thread(_multipart_file, request)
     stored = await upload_file(caller, chat_id=chat_id, incoming=incoming)
     return ok(file=stored.as_dict())
@@ -51,6 +53,7 @@ async def upload(request):
 @api_view("POST")
 async def upload_b64_image(request):
     caller = await authenticate_bot(request)
+    await ratelimit.check(request, caller, "files")
     incoming = await asyncio.to_thread(_base64_image, request)
     stored = await upload_image(caller, incoming=incoming)
     response = json_response({"code": 0, "msg": "ok", "id": stored.id, "src": stored.src}, status=201)

@@ -21,6 +21,8 @@ from apps.accounts.auth import Caller, authenticate
 from apps.chats.actions import send_message
 from apps.core import ids
 from apps.core.errors import BadId, BadJSON, HornError, ServiceUnavailable
+from apps.guard import ratelimit
+from apps.guard.clientip import client_ip
 from apps.visitors import presence
 
 from . import pushers
@@ -59,6 +61,10 @@ class ScopeRequest:
     def __init__(self, scope):
         raw = [(k.decode("latin1"), v.decode("latin1")) for k, v in scope.get("headers", [])]
         self.headers = CaseInsensitiveMapping(dict(raw))
+        client = scope.get("client")
+        forwarded = [v for k, v in raw if k.lower() == "x-forwarded-for"]
+        # What apps.guard.clientip reads from an HttpRequest: the peer and X-Forwarded-For (all of them).
+        self.META = {"REMOTE_ADDR": client[0] if client else None, "HTTP_X_FORWARDED_FOR": ",".join(forwarded)}
         self.GET = QueryDict(scope.get("query_string", b"").decode("latin1"))
         self.COOKIES = parse_cookie(self.headers.get("cookie", ""))
         self.scheme = "https" if scope.get("scheme") == "wss" else "http"
@@ -106,7 +112,7 @@ class PushSocket:
     the hub queued.
     """
 
-    __slots__ = ("scope", "_receive", "_send", "caller", "sub", "writer", "closing", "bucket")
+    __slots__ = ("scope", "_receive", "_send", "caller", "sub", "writer", "closing", "bucket", "ip")
 
     def __init__(self, scope, receive, send):
         self.scope, self._receive, self._send = scope, receive, send
@@ -115,6 +121,7 @@ class PushSocket:
         self.writer: asyncio.Task | None = None
         self.closing = False
         self.bucket: TokenBucket | None = None
+        self.ip: str | None = None
 
     async def run(self) -> None:
         if (await self._receive())["type"] != "websocket.connect":
@@ -136,8 +143,12 @@ class PushSocket:
         # open cannot miss what its action causes. A refusal completes the handshake too, so the
         # client can read why (browsers never see the HTTP status of a refused handshake).
         try:
-            self.caller, cursor = await authenticate_push(ScopeRequest(self.scope))
-            self.sub = await subscribe(self.caller, cursor, on_overflow=self._too_slow)
+            request = ScopeRequest(self.scope)
+            self.caller, cursor = await authenticate_push(request)
+            self.ip = client_ip(request)
+            self.sub = await subscribe(
+                self.caller, cursor, on_overflow=self._too_slow, on_kick=self._kicked, ip=self.ip
+            )
         except HornError as exc:
             await self._send({"type": "websocket.accept"})
             await self._refuse(exc.body(), close_code_for(exc))
@@ -181,6 +192,10 @@ class PushSocket:
             self._refuse({"code": 4011, "msg": "receiver too far behind; reconnect with your version"}, CLOSE_TOO_SLOW)
         )
 
+    def _kicked(self, error: HornError) -> None:
+        """Banned while connected (apps.guard.banlist): the reason as a control frame, then close."""
+        asyncio.create_task(self._refuse(error.body(), close_code_for(error)))
+
     async def _refuse(self, body: dict, code: int) -> None:
         if self.closing:
             return
@@ -221,6 +236,9 @@ class PushSocket:
         if data.get("type") == "ping":
             await presence.touch(self.caller.org_id, self.caller.role, self.caller.uid)
             return {"code": 0, "msg": "pong", "interval": settings.HORN_HEARTBEAT_INTERVAL}
+        # The same per-caller budget as POST /api/message: a refusal is this frame's reply
+        # (the 429 body with retry_after), the socket stays open.
+        await ratelimit.hit(ratelimit.message_kind(data), caller=self.caller, ip=self.ip)
         sent = await send_message(self.caller, data)
         return {"code": 0, "msg": "ok", **sent.reply(data.get("chat", {}).get("id", ""))}
 

@@ -18,6 +18,7 @@ import asyncio
 import collections
 import logging
 import time
+from collections.abc import Callable, Iterator
 
 import orjson
 from channels.layers import get_channel_layer
@@ -26,6 +27,7 @@ from django.conf import settings
 from apps.accounts.auth import Caller
 from apps.chats.sequence import current_seq
 from apps.core.db import db
+from apps.core.errors import HornError
 
 from . import replay
 from .events import USER, Event, org_group
@@ -35,15 +37,32 @@ log = logging.getLogger("horn.hub")
 FILL_DELAY = 0.03  # seconds an out-of-order event waits for its predecessors before the DB is asked
 CHECK_INTERVAL = 1.0  # seconds between checks of every feed against the DB's sequence
 FEED_GRACE = 60.0  # seconds a feed without connections stays subscribed (reconnects are common)
+# Every hub joins this group at start: notices that concern processes whatever
+# orgs they serve (a ban drops every process's cached ban list; apps/guard).
+BROADCAST_GROUP = "horn.broadcast"
 
 
 class Subscriber:
     """One websocket connection or one pending long-poll: a queue of frames for one caller."""
 
-    __slots__ = ("caller", "cursor", "frames", "wakeup", "max_queue", "on_overflow", "overflowed")
+    __slots__ = (
+        "caller",
+        "cursor",
+        "frames",
+        "wakeup",
+        "max_queue",
+        "on_overflow",
+        "overflowed",
+        "ip",
+        "on_kick",
+        "kicked",
+    )
 
-    def __init__(self, caller: Caller, max_queue: int, on_overflow=None):
+    def __init__(self, caller: Caller, max_queue: int, on_overflow=None, on_kick=None, ip: str | None = None):
         self.caller = caller
+        self.ip = ip  # the client's IP (apps.guard.clientip), for bans by address
+        self.on_kick = on_kick
+        self.kicked: HornError | None = None
         self.cursor = -1  # set once the replay is known; live frames at or below it are dropped
         self.frames: collections.deque[tuple[int | None, bytes]] = collections.deque()
         self.wakeup = asyncio.Event()
@@ -61,6 +80,16 @@ class Subscriber:
             self.frames.clear()
             if self.on_overflow is not None:
                 self.on_overflow()
+        self.wakeup.set()
+
+    def kick(self, error: HornError) -> None:
+        """Refuse this connection from now on (a ban): a socket closes, a pending long-poll answers `error`."""
+        if self.kicked is not None:
+            return
+        self.kicked = error
+        self.frames.clear()
+        if self.on_kick is not None:
+            self.on_kick(error)
         self.wakeup.set()
 
     def start_from(self, cursor: int, replayed: list[tuple[int, dict]]) -> None:
@@ -202,10 +231,23 @@ class Hub:
         self.channel: str | None = None
         self.tasks: list[asyncio.Task] = []
         self._starting: asyncio.Lock | None = None
+        self.handlers: dict[str, Callable[[dict], None]] = {}
+        self.broadcast_joined = False
 
     @property
     def connections(self) -> int:
         return sum(len(subs) for feed in self.feeds.values() for subs in feed.by_uid.values())
+
+    def on(self, message_type: str, handler: Callable[[dict], None]) -> None:
+        """Have `handler` receive every broadcast message of this type (registered at start-up)."""
+        self.handlers[message_type] = handler
+
+    def subscribers(self, org_id: int) -> Iterator[Subscriber]:
+        feed = self.feeds.get(org_id)
+        if feed is None:
+            return
+        for subs in list(feed.by_uid.values()):
+            yield from list(subs)
 
     def local_uids(self) -> list[tuple[int, str, str]]:
         return [
@@ -222,6 +264,7 @@ class Hub:
             if self.channel is not None:
                 return
             self.channel = await get_channel_layer().new_channel("hub.")
+            await self._join_broadcast()
             from .pushers import heartbeat_loop
 
             self.tasks = [
@@ -233,7 +276,14 @@ class Hub:
     async def stop(self) -> None:
         for task in self.tasks:
             task.cancel()
-        self.tasks, self.channel, self.feeds = [], None, {}
+        self.tasks, self.channel, self.feeds, self.broadcast_joined = [], None, {}, False
+
+    async def _join_broadcast(self) -> None:
+        try:
+            await get_channel_layer().group_add(BROADCAST_GROUP, self.channel)
+            self.broadcast_joined = True
+        except Exception:  # Redis down: the periodic check joins once it is back
+            log.warning("cannot join %s yet", BROADCAST_GROUP)
 
     async def attach(self, sub: Subscriber) -> OrgFeed:
         await self.start()
@@ -278,6 +328,10 @@ class Hub:
         while True:
             try:
                 message = await layer.receive(self.channel)
+                handler = self.handlers.get(message.get("type"))
+                if handler is not None:
+                    handler(message)
+                    continue
                 feed = self.feeds.get(message.get("org"))
                 if feed is None:
                     continue
@@ -306,6 +360,8 @@ class Hub:
 
     async def check(self) -> None:
         """Catch up every feed with the DB; let go of feeds idle past the grace period."""
+        if not self.broadcast_joined:
+            await self._join_broadcast()
         now = time.monotonic()
         for org_id, feed in list(self.feeds.items()):
             if feed.empty_since is not None and now - feed.empty_since > FEED_GRACE:

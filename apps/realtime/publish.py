@@ -85,6 +85,19 @@ async def publish_transient(transient: Transient) -> None:
         log.exception("transient event for org %d failed", transient.org_id)
 
 
+async def broadcast(message: dict) -> None:
+    """To the hub of every process (this one's first, at once), e.g. a ban: see Hub.on."""
+    from .hub import BROADCAST_GROUP, hub
+
+    handler = hub.handlers.get(message["type"])
+    if handler is not None:
+        handler(message)  # handlers are idempotent: the copy coming back through the layer is harmless
+    try:
+        await get_channel_layer().group_send(BROADCAST_GROUP, message)
+    except Exception:  # other processes fall back on their cache TTL (HORN_BAN_CACHE_TTL)
+        log.exception("broadcast %s failed", message["type"])
+
+
 async def notify(notice: Notice) -> None:
     """Transient notice to the org's connected staff."""
     try:

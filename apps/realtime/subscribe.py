@@ -30,8 +30,10 @@ def parse_cursor(raw: str | None) -> int | None:
     return int(raw)
 
 
-async def subscribe(caller: Caller, cursor: int | None, on_overflow=None) -> Subscriber:
-    sub = Subscriber(caller, max_queue(), on_overflow)
+async def subscribe(
+    caller: Caller, cursor: int | None, on_overflow=None, *, on_kick=None, ip: str | None = None
+) -> Subscriber:
+    sub = Subscriber(caller, max_queue(), on_overflow, on_kick, ip)
     feed = await hub.attach(sub)
     try:
         if cursor is None:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import HttpResponse
 
 from apps.core.http import api_view
+from apps.guard.clientip import client_ip
 
 from .consumers import authenticate_push
 from .hub import hub
@@ -17,7 +18,7 @@ from .subscribe import subscribe
 @api_view("GET")
 async def pull(request):
     caller, cursor = await authenticate_push(request)
-    sub = await subscribe(caller, cursor)
+    sub = await subscribe(caller, cursor, ip=client_ip(request))
     try:
         if not sub.frames:
             try:
@@ -27,6 +28,8 @@ async def pull(request):
         frames = sub.take()
     finally:
         hub.detach(sub)
+    if sub.kicked is not None:  # banned while waiting
+        raise sub.kicked
     # The frames are serialised once by the hub; splice them rather than re-encode.
     body = b'{"code":0,"msg":"ok","version":"%d","data":[%s]}' % (sub.cursor, b",".join(frames))
     return HttpResponse(body, content_type="application/json")

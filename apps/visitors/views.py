@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework import serializers
 
-from apps.accounts.auth import authenticate, authenticate_staff, check_visitor_origin
+from apps.accounts.auth import USER, Caller, authenticate, authenticate_staff, check_visitor_origin
 from apps.accounts.orgs import get_org
 from apps.chats.schemas import CidField
 from apps.core import ids
@@ -13,6 +13,8 @@ from apps.core.db import db
 from apps.core.errors import AuthRequired, BadId, BadToken
 from apps.core.http import api_view, json_body, ok, query
 from apps.core.validation import IdField, StrictCharField, StrictSerializer, validate
+from apps.guard import banlist, ratelimit
+from apps.guard.clientip import client_ip
 
 from . import presence, tokens
 from .actions import track as track_action
@@ -62,8 +64,11 @@ async def track(request):
             raise AuthRequired("uid needs its token (X-Horn-Token)", field="X-Horn-Token")
         if tokens.read(token) != (org.id, vid):
             raise BadToken("token does not belong to this uid and cid", field="X-Horn-Token")
+    ip = client_ip(request)
+    await banlist.check(org.id, vid, ip)
+    await ratelimit.check(request, Caller(uid=vid, role=USER, org_id=org.id) if vid else None, "track")
     customer = check_customer(org, data.get("customer"))
-    tracked = await track_action(org_id=org.id, vid=vid, data=data, ip=client_ip(request), customer=customer)
+    tracked = await track_action(org_id=org.id, vid=vid, data=data, ip=ip, customer=customer)
     return ok(track_id=tracked.track_id, uid=tracked.uid, token=tracked.token)
 
 
@@ -91,7 +96,3 @@ def check_track_id(request) -> str | None:
     if track_id is not None and not ids.is_track_id(track_id):
         raise BadId("track_id is not a track id", field="track_id")
     return track_id
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None

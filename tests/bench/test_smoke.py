@@ -46,3 +46,6 @@ def test_the_smoke_benchmark_runs_all_systems_and_scenarios(tmp_path):
     assert horn["robustness"]["reconnect_storm"]["failed"] == 0
     for kind in ("jpeg_200k", "pdf_2m"):
         assert horn["uploads"][kind]["errors"] == 0 and horn["uploads"][kind]["uploads"] > 0, horn["uploads"]
+    for label in ("off", "on"):  # the bench's own load is never throttled, limits on or off
+        run_ = horn["ratelimit"][label]
+        assert run_["accepted"] == run_["sent"] and run_["delivered_ratio"] == 1.0, horn["ratelimit"]

@@ -58,6 +58,7 @@ class Node:
             "--log-level",
             "warning",
             "--no-access-log",
+            "--no-proxy-headers",  # as horn/serve.py: HORN_TRUSTED_PROXIES decides
         ]
         self.log = open(f"/tmp/horn-node-{self.name}-{self.port}.log", "w")  # noqa: SIM115
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
