@@ -104,6 +104,7 @@ def test_two_tabs_show_one_conversation_each_message_once(context, horn, demo):
     expect(log2.get_by_text("From the first tab")).to_have_count(1)
     widget(second).get_by_role("textbox", name="Message").fill("From the second tab")
     widget(second).get_by_role("textbox", name="Message").press("Enter")
+    expect(log2.locator(".msg.me:not(.pending)", has_text="From the second tab")).to_be_visible()  # stored
     ok(text(horn, demo.alice, chat_id, "Hello both"))
     log1 = widget(first).get_by_role("log")
     for log in (log1, log2):
