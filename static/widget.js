@@ -389,30 +389,30 @@
   // ---------------------------------------------------------------- styles
   var CSS = [
     ":host{all:initial!important;position:static!important;display:block!important}",
-    ".root{--c:#1f4e8c;font:15px/1.4 system-ui,-apple-system,'Segoe UI',Roboto,'PingFang SC','Microsoft YaHei',sans-serif;color:#1a1a1a;-webkit-font-smoothing:antialiased}",
+    ".root{--c:#1f4e8c;--t:#fff;font:15px/1.4 system-ui,-apple-system,'Segoe UI',Roboto,'PingFang SC','Microsoft YaHei',sans-serif;color:#1a1a1a;-webkit-font-smoothing:antialiased}",
     ".root *{box-sizing:border-box;font:inherit;letter-spacing:normal;text-transform:none}",
     "button,input,textarea{color:inherit;margin:0}",
-    ".launcher{position:fixed;bottom:20px;z-index:2147483000;width:60px;height:60px;border-radius:50%;border:0;cursor:pointer;background:var(--c);color:#fff;box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center;padding:0}",
+    ".launcher{position:fixed;bottom:20px;z-index:2147483000;width:60px;height:60px;border-radius:50%;border:0;cursor:pointer;background:var(--c);color:var(--t);box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center;padding:0}",
     ".left .launcher,.left .panel{left:20px}.right .launcher,.right .panel{right:20px}",
     ".launcher svg{width:28px;height:28px;fill:currentColor}",
     ".launcher:focus-visible,button:focus-visible,textarea:focus-visible,input:focus-visible,a:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}",
     ".badge{position:absolute;top:-4px;right:-4px;min-width:22px;height:22px;border-radius:11px;background:#b3261e;color:#fff;font-size:12px;font-weight:700;display:flex;align-items:center;justify-content:center;padding:0 6px}",
     ".panel{position:fixed;bottom:92px;z-index:2147483001;width:370px;height:min(600px,calc(100vh - 120px));background:#fff;border-radius:14px;box-shadow:0 8px 32px rgba(0,0,0,.28);display:flex;flex-direction:column;overflow:hidden}",
     "[hidden]{display:none!important}",
-    ".head{background:var(--c);color:#fff;padding:12px 14px;display:flex;align-items:center;gap:10px}",
+    ".head{background:var(--c);color:var(--t);padding:12px 14px;display:flex;align-items:center;gap:10px}",
     ".head h2{margin:0;font-size:16px;font-weight:700;flex:1}",
     ".head .sub{font-size:13px;font-weight:400;display:block;opacity:.95}",
     ".avatar{width:34px;height:34px;border-radius:50%;background:rgba(255,255,255,.25);display:flex;align-items:center;justify-content:center;font-weight:700}",
-    ".icon{background:transparent;border:0;color:#fff;cursor:pointer;font-size:22px;line-height:1;padding:4px 8px;border-radius:6px}",
-    ".endbtn{font-size:13px;border:1px solid rgba(255,255,255,.8)}",
+    ".icon{background:transparent;border:0;color:inherit;cursor:pointer;font-size:22px;line-height:1;padding:4px 8px;border-radius:6px}",
+    ".endbtn{font-size:13px;border:1px solid currentColor}",
     ".banner{padding:8px 14px;font-size:13px;background:#fff4ce;color:#3d2e00;border-bottom:1px solid #e8d48a}",
     ".banner.err{background:#fde7e9;color:#6e0b10;border-color:#f1b3b8}",
     ".banner button{margin-left:8px;border:1px solid currentColor;background:transparent;border-radius:6px;padding:2px 8px;cursor:pointer}",
     ".log{flex:1;overflow-y:auto;padding:14px;display:flex;flex-direction:column;gap:8px;background:#f6f7f9}",
     ".msg{max-width:82%;padding:8px 12px;border-radius:14px;white-space:pre-wrap;overflow-wrap:anywhere;background:#fff;border:1px solid #dde1e6;align-self:flex-start}",
-    ".msg.me{align-self:flex-end;background:var(--c);color:#fff;border-color:transparent}",
+    ".msg.me{align-self:flex-end;background:var(--c);color:var(--t);border-color:transparent}",
     ".msg .who{display:block;font-size:12px;font-weight:700;color:#4a4f57;margin-bottom:2px}",
-    ".msg.me a{color:#fff}.msg a{color:inherit;text-decoration:underline}",
+    ".msg.me a{color:inherit}.msg a{color:inherit;text-decoration:underline}",
     ".msg img{display:block;max-width:100%;max-height:220px;border-radius:8px;margin-top:2px}",
     ".meta{font-size:12px;color:#555b63;align-self:flex-end;margin-top:-4px}",
     // Pending: a light bubble with a dashed edge (not faded: its text must keep AA contrast).
@@ -420,7 +420,7 @@
     ".info{align-self:center;font-size:13px;color:#4a4f57;text-align:center;max-width:90%}",
     ".qr{display:flex;flex-wrap:wrap;gap:6px;align-self:flex-start}",
     ".qr button,.btn{border:1px solid var(--c);background:#fff;color:var(--c);border-radius:16px;padding:6px 12px;cursor:pointer}",
-    ".btn.primary,.send{background:var(--c);color:#fff;border:0}",
+    ".btn.primary,.send{background:var(--c);color:var(--t);border:0}",
     ".typing{font-size:13px;color:#4a4f57;padding:0 14px 4px;min-height:18px;background:#f6f7f9}",
     ".compose{display:flex;align-items:flex-end;gap:6px;padding:10px;border-top:1px solid #dde1e6;background:#fff}",
     ".compose textarea{flex:1;resize:none;border:1px solid #8a9099;border-radius:10px;padding:8px 10px;min-height:40px;max-height:120px;background:#fff}",
@@ -1055,7 +1055,23 @@
     var w = this.config.widget;
     this.rootEl.className = "root " + (w.position === "left" ? "left" : "right");
     this.rootEl.style.setProperty("--c", w.colour);
+    this.rootEl.style.setProperty("--t", onColour(w.colour));
   };
+  function luminance(hex) {
+    // WCAG 2 relative luminance of a #rrggbb colour.
+    var out = 0, weights = [0.2126, 0.7152, 0.0722];
+    for (var i = 0; i < 3; i++) {
+      var c = parseInt(hex.substr(1 + 2 * i, 2), 16) / 255;
+      out += weights[i] * (c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4));
+    }
+    return out;
+  }
+  function onColour(hex) {
+    // White text on the org's colour, unless dark text contrasts better (a yellow brand, say):
+    // whichever is chosen, text on the brand colour keeps the best contrast it can have (WCAG AA).
+    var l = luminance(hex);
+    return (l + 0.05) / 0.05 > 1.05 / (l + 0.05) ? "#1a1a1a" : "#fff";
+  }
   P.clearLog = function () {
     if (!this.logEl) return;
     while (this.logEl.firstChild) this.logEl.removeChild(this.logEl.firstChild);

@@ -5,6 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.helpers import join, ok, send
+from tests.realtime.wsclient import frames, open_ws
 
 
 def widget(page):
@@ -23,7 +24,7 @@ def staff_texts(horn, staff, chat_id) -> list[str]:
     return [m["text"] for m in msgs if m["type"] == "text"]
 
 
-def test_a_visitor_chats_with_an_agent_and_a_reload_keeps_the_conversation(page, horn, demo, screenshot):
+def test_a_visitor_chats_with_an_agent_and_a_reload_keeps_the_conversation(page, horn, demo, server, screenshot):
     page.goto("/demo/")
     w = widget(page)
     launcher = w.get_by_role("button", name="Open chat")
@@ -53,13 +54,26 @@ def test_a_visitor_chats_with_an_agent_and_a_reload_keeps_the_conversation(page,
     expect(log.locator(".msg.me", has_text="Great")).to_have_count(1)
     screenshot(page, "widget-chat")
 
-    page.reload()
+    # In-page navigation is a page view (track on pushState), and leaving the page tells staff (client_unload).
+    page.evaluate("history.pushState({}, '', '/demo/cart')")
+    for _ in range(50):  # track is asynchronous: poll staff's view, up to 5 s
+        if [v["url"] for v in ok(horn.get("/api/users/online", headers=demo.alice.auth))["data"]][0].endswith("/cart"):
+            break
+        page.wait_for_timeout(100)
+    assert ok(horn.get("/api/users/online", headers=demo.alice.auth))["data"][0]["url"].endswith("/demo/cart")
+    with open_ws(server, demo.alice) as staff_ws:
+        page.goto("/demo/")
+
+        def unloaded(fs):
+            return any(f.get("type") == "client_unload" for f in fs)
+
+        assert unloaded(frames(staff_ws, quiet=5, until=unloaded))
     widget(page).get_by_role("button", name="Open chat").click()
     log = widget(page).get_by_role("log")
     expect(log.get_by_text("Yes, in 3-5 days.")).to_be_visible()
     expect(log.get_by_text("Do you ship to Norway?")).to_have_count(1)
     widget(page).get_by_role("textbox", name="Message").fill("Thanks!")
     widget(page).get_by_role("button", name="Send").click()
-    expect(log.get_by_text("Thanks!")).to_have_count(1)
+    expect(log.locator(".msg.me:not(.pending)", has_text="Thanks!")).to_have_count(1)
     assert staff_texts(horn, demo.alice, chat_id) == ["Do you ship to Norway?", "Yes, in 3-5 days.", "Great", "Thanks!"]
     expect(log.get_by_text(re.compile("Sending|Pending"))).to_have_count(0)
