@@ -1361,7 +1361,7 @@
     this.forget();
     this.ready = false;
     var self = this;
-    this.track().then(function (ok) { if (ok) { self.ready = true; self.render(); } });
+    this.track().then(function (ok) { if (ok) { self.ready = true; self.render(); self.pingLoop(); } });
   };
 
   // ---------------------------------------------------------------- boot and window.Horn
