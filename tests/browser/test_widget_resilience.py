@@ -137,3 +137,42 @@ def test_a_server_restart_mid_chat_loses_nothing(context, horn, demo, horn_serve
     texts = staff_texts(horn, demo.alice, chat_id)  # each once; which of the last two came first is a race
     assert texts[0] == "Before the restart"
     assert sorted(texts[1:]) == ["Back up", "Typed while the server was down"]
+
+
+def test_too_far_behind_the_widget_reinits_and_shows_everything_once(context, horn, demo, settings):
+    """Past HORN_REPLAY_LIMIT missed events Horn answers `reinit` (4409 / 409): the widget takes a fresh snapshot."""
+    settings.HORN_REPLAY_LIMIT = 2
+    cut = {"on": False, "sockets": []}
+
+    def socket_route(ws):
+        # While the network is "cut", push connections are closed as soon as they open; else they pass through.
+        if cut["on"]:
+            ws.close(code=4000, reason="cut")
+            return
+        ws.connect_to_server()
+        cut["sockets"].append(ws)
+
+    def pull_route(route):
+        route.abort() if cut["on"] else route.continue_()
+
+    context.route_web_socket(re.compile(r".*/ws\?.*"), socket_route)
+    context.route(re.compile(r".*/pull\?.*"), pull_route)
+    page = context.new_page()
+    inits: list[str] = []
+    page.on("request", lambda r: inits.append(r.url) if "/api/state/init" in r.url else None)
+    chat_id = start_chat(page, horn, demo.alice, "Hello")
+    page.wait_for_function("Horn.state().connection === 'websocket'")
+    cut["on"] = True
+    for ws in cut["sockets"]:
+        ws.close(code=4000, reason="cut")
+    page.wait_for_function("Horn.state().connection === 'offline'")
+    missed = [f"Missed {n}" for n in range(1, 5)]
+    for line in missed:
+        ok(text(horn, demo.alice, chat_id, line))
+    before = len(inits)
+    cut["on"] = False
+    log = widget(page).get_by_role("log")
+    for line in missed:
+        expect(log.get_by_text(line, exact=True)).to_have_count(1, timeout=40_000)
+    assert len(inits) > before  # four events behind, two replayable: the snapshot was taken again
+    expect(log.get_by_text("Hello", exact=True)).to_have_count(1)
