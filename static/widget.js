@@ -274,6 +274,7 @@
       }
       self.attempt = 0;
       self.wsFailures = 0;
+      self.wsWorked = true;
       self.lastFrame = now();
       self.setMode("websocket");
       self.heartbeat();
@@ -353,6 +354,11 @@
       } else if (r.status === 401 || r.status === 403) {
         self.running = false;
         self.h.onAuth(r);
+      } else if (self.wsWorked) {
+        // Long-poll fails too: the server (or the network) is down, not websockets blocked.
+        // Websockets worked before, so try them first again once it is back.
+        self.preferWs = true;
+        self.retry(self.connect);
       } else {
         self.retry(self.poll);
       }
@@ -548,11 +554,17 @@
     W.addEventListener("offline", function () { self2.renderBanner(); });
     W.addEventListener("storage", function (e) { self2.onStorage(e); });
     W.addEventListener("pagehide", function () { self2.unload(); });
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState !== "visible" || !self2.isOpen) return;
+      if (self2.unread) { self2.unread = 0; self2.emit("unread", 0); self2.renderBadge(); }
+      self2.markRead();
+    });
     this.watchNavigation();
   };
   P.loadConfig = function () {
     var self = this;
     return http({ path: "/api/widget/config", query: { cid: CID } }).then(function (r) {
+      self.answered = true;
       if (r.status === 200 && r.body && r.body.widget) {
         self.config = r.body;
         self.error = null;
@@ -1180,7 +1192,8 @@
     if (!this.panel) return;
     var cfg = this.config;
     this.rootEl.setAttribute("lang", this.langCode() === "zh" ? "zh-Hans" : this.langCode());
-    this.launcher.hidden = this.hiddenByApi;
+    // Drawn once the config has answered (or failed): never a flash of the default colour.
+    this.launcher.hidden = this.hiddenByApi || !this.answered;
     this.panel.hidden = !this.isOpen || this.hiddenByApi;
     this.launcher.setAttribute("aria-expanded", String(this.isOpen));
     this.renderBadge();
