@@ -76,3 +76,25 @@ def test_with_nobody_available_the_visitor_leaves_a_message_in_the_offline_form(
     assert len(queue) == 1 and queue[0]["offline"] is True
     visitors = ok(horn.get("/api/users/online", headers=demo.alice.auth))["data"]
     assert [v.get("customer", {}).get("email") for v in visitors] == ["maja@example.com"], visitors
+
+
+def test_pre_chat_fields_are_asked_first_and_reach_staff(page, horn, demo):
+    Organisation.objects.filter(pk=demo.org.pk).update(widget={"pre_chat": {"name": "required", "email": "optional"}})
+    orgs.forget_all()
+    page.goto("/demo/")
+    w = widget(page)
+    w.get_by_role("button", name="Open chat").click()
+    expect(w.get_by_label("Your name")).to_be_focused()
+    expect(w.get_by_role("textbox", name="Message")).to_be_hidden()
+    w.get_by_role("button", name="Start chat").click()
+    expect(w.get_by_text("Please enter your name.")).to_be_visible()
+    w.get_by_label("Your name").fill("Erik")
+    w.get_by_role("button", name="Start chat").click()
+    box = w.get_by_role("textbox", name="Message")
+    expect(box).to_be_focused()
+    box.fill("Hej!")
+    box.press("Enter")
+    expect(w.locator(".msg.me:not(.pending)", has_text="Hej!")).to_be_visible()
+    visitors = ok(horn.get("/api/users/online", headers=demo.alice.auth))["data"]
+    assert [v["customer"]["name"] for v in visitors] == ["Erik"]
+    assert visitors[0]["customer"]["verified"] is False
