@@ -160,6 +160,25 @@ def world(horn) -> World:
 
 
 @pytest.fixture
+def no_leaked_subscriptions():
+    """Every connection a test opened must be released once it closes (no leaks in the hub)."""
+    from apps.realtime.hub import hub
+
+    yield
+    deadline = time.monotonic() + 5
+    while hub.connections and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert hub.connections == 0, "a push subscription outlived its connection"
+
+
+@pytest.fixture
+def behind_proxy(settings):
+    """The test client (127.0.0.1) plays a reverse proxy we trust: its X-Forwarded-For is believed."""
+    settings.HORN_TRUSTED_PROXIES = "127.0.0.1, 10.0.0.0/8"
+    return settings
+
+
+@pytest.fixture
 def bot(world):
     """Acme's bot, "Helper" (Authorization: Bearer <key>)."""
     from apps.accounts.models import Bot

@@ -13,7 +13,7 @@ from apps.core.errors import Forbidden, InvalidValue
 from apps.core.http import api_view, json_body, ok, query
 from apps.core.validation import StrictSerializer, validate
 from apps.files.actions import max_size as max_upload_size
-from apps.visitors import presence
+from apps.realtime import presence
 
 from .auth import STAFF, authenticate_staff, check_visitor_origin
 from .models import Staff

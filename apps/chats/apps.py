@@ -6,7 +6,7 @@ class ChatsConfig(AppConfig):
     label = "chats"
 
     def ready(self) -> None:
-        from apps.visitors import presence
+        from apps.realtime import presence
 
         from .actions.routing import staff_came_online
 

@@ -20,7 +20,7 @@ from apps.accounts.auth import STAFF
 from apps.accounts.models import Staff
 from apps.accounts.orgs import OrgInfo
 from apps.core.db import db
-from apps.visitors import presence
+from apps.realtime import presence
 
 OUTSIDE_HOURS, NOBODY_AVAILABLE = "outside_hours", "nobody_available"
 

@@ -21,10 +21,9 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 
+from apps.core.clientip import Network, client_ip, parse_ip
 from apps.core.db import db
 from apps.core.errors import Banned
-
-from .clientip import Network, parse_ip
 
 log = logging.getLogger("horn.guard")
 
@@ -126,6 +125,11 @@ async def check(org_id: int, vid: str | None, ip: str | None) -> None:
     """Banned (403, code 2007) if the visitor or its address is banned by the org."""
     if await is_banned(org_id, vid, ip):
         raise Banned()
+
+
+async def gate(request, caller) -> None:
+    """The ban check on every authenticated visitor call (registered with apps.accounts.auth at start-up)."""
+    await check(caller.org_id, caller.uid, client_ip(request))
 
 
 def forget(org_id: int | None = None) -> None:

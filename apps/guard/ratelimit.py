@@ -53,9 +53,8 @@ from limits.storage import storage_from_string
 from redis.exceptions import NoScriptError
 
 from apps.accounts.auth import BOT, STAFF, Caller
+from apps.core.clientip import client_ip
 from apps.core.errors import RateLimited
-
-from .clientip import client_ip
 
 log = logging.getLogger("horn.guard")
 

@@ -10,10 +10,10 @@ from django.conf import settings
 
 from apps.core.http import api_view, json_response
 from apps.core.redis import get_redis
+from apps.realtime import presence
 from apps.realtime.hub import hub
 from apps.realtime.publish import stats_key
 from apps.realtime.pushers import PUSHERS
-from apps.visitors import presence
 
 STARTED = time.time()
 SERVICE_ID = os.environ.get("HORN_SERVICE_ID") or f"{socket.gethostname()}:{os.getpid()}"

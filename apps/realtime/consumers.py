@@ -20,12 +20,11 @@ from django.utils.datastructures import CaseInsensitiveMapping
 from apps.accounts.auth import Caller, authenticate
 from apps.chats.actions import send_message
 from apps.core import ids
+from apps.core.clientip import client_ip
 from apps.core.errors import BadId, BadJSON, HornError, ServiceUnavailable
 from apps.guard import ratelimit
-from apps.guard.clientip import client_ip
-from apps.visitors import presence
 
-from . import pushers
+from . import presence, pushers
 from .hub import hub
 from .subscribe import ReinitRequired, parse_cursor, subscribe
 
@@ -63,7 +62,7 @@ class ScopeRequest:
         self.headers = CaseInsensitiveMapping(dict(raw))
         client = scope.get("client")
         forwarded = [v for k, v in raw if k.lower() == "x-forwarded-for"]
-        # What apps.guard.clientip reads from an HttpRequest: the peer and X-Forwarded-For (all of them).
+        # What apps.core.clientip reads from an HttpRequest: the peer and X-Forwarded-For (all of them).
         self.META = {"REMOTE_ADDR": client[0] if client else None, "HTTP_X_FORWARDED_FOR": ",".join(forwarded)}
         self.GET = QueryDict(scope.get("query_string", b"").decode("latin1"))
         self.COOKIES = parse_cookie(self.headers.get("cookie", ""))

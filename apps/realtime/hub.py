@@ -60,7 +60,7 @@ class Subscriber:
 
     def __init__(self, caller: Caller, max_queue: int, on_overflow=None, on_kick=None, ip: str | None = None):
         self.caller = caller
-        self.ip = ip  # the client's IP (apps.guard.clientip), for bans by address
+        self.ip = ip  # the client's IP (apps.core.clientip), for bans by address
         self.on_kick = on_kick
         self.kicked: HornError | None = None
         self.cursor = -1  # set once the replay is known; live frames at or below it are dropped

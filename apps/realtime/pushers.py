@@ -17,7 +17,8 @@ from redis.exceptions import RedisError
 
 from apps.accounts.auth import Caller
 from apps.core.redis import get_redis
-from apps.visitors import presence
+
+from . import presence
 
 log = logging.getLogger("horn.pushers")
 

@@ -7,8 +7,8 @@ import asyncio
 from django.conf import settings
 from django.http import HttpResponse
 
+from apps.core.clientip import client_ip
 from apps.core.http import api_view
-from apps.guard.clientip import client_ip
 
 from .consumers import authenticate_push
 from .hub import hub

@@ -17,14 +17,15 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from redis.exceptions import RedisError
 
+from apps.accounts import visitor_tokens as tokens
 from apps.core import ids
 from apps.core.batching import Batcher
 from apps.core.db import db
 from apps.core.errors import HornError, IdentityRejected, NotFound
+from apps.realtime import presence
 from apps.realtime.events import Notice
 from apps.realtime.publish import notify
 
-from . import presence, tokens
 from .identity import Customer
 from .models import Visit, Visitor
 

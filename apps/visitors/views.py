@@ -5,18 +5,19 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework import serializers
 
+from apps.accounts import visitor_tokens as tokens
 from apps.accounts.auth import USER, Caller, authenticate, authenticate_staff, check_visitor_origin
 from apps.accounts.orgs import get_org
 from apps.chats.schemas import CidField
 from apps.core import ids
+from apps.core.clientip import client_ip
 from apps.core.db import db
 from apps.core.errors import AuthRequired, BadId, BadToken
 from apps.core.http import api_view, json_body, ok, query
 from apps.core.validation import IdField, StrictCharField, StrictSerializer, validate
 from apps.guard import banlist, ratelimit
-from apps.guard.clientip import client_ip
+from apps.realtime import presence
 
-from . import presence, tokens
 from .actions import track as track_action
 from .identity import check_customer
 from .models import CUSTOMER_ID_LEN

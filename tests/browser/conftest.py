@@ -61,6 +61,50 @@ def screenshot(request):
     return take
 
 
+def log_in(page, staff, connection: str = "Live") -> None:
+    """Log `staff` in through the form and wait until the console's connection shows `connection`."""
+    from playwright.sync_api import expect
+
+    page.goto("/login/?next=/")
+    page.get_by_label("Username").fill(staff.username)
+    page.get_by_label("Password").fill(staff.password)
+    page.get_by_role("button", name=re.compile("log in", re.I)).click()
+    expect(page.get_by_role("status", name="Connection")).to_have_text(connection)
+
+
+@pytest.fixture
+def console(browser, server):
+    """console(staff) -> a page of a fresh context (its own cookies), logged in, live.
+
+    Dialogs are recorded (page.dialogs) and dismissed; any dialog or uncaught script error fails the test.
+
+    console(staff, block_websockets=True): every /ws handshake is refused, as by a proxy that drops
+    upgrades; the console must then say "Long-poll".
+    """
+    contexts = []
+    errors: list[str] = []  # an uncaught exception in the console's scripts, or any dialog, fails the test
+
+    def open_console(staff, block_websockets: bool = False):
+        ctx = browser.new_context(base_url=server, viewport={"width": 1280, "height": 800})
+        ctx.set_default_timeout(10_000)
+        contexts.append(ctx)
+        if block_websockets:
+            ctx.route_web_socket(re.compile(r"/ws\b"), lambda ws: ws.close(code=1001, reason="blocked"))
+        page = ctx.new_page()
+        page.dialogs = []
+        page.on(
+            "dialog", lambda d: (page.dialogs.append(d.message), errors.append(f"dialog: {d.message}"), d.dismiss())
+        )
+        page.on("pageerror", lambda exc: errors.append(f"{staff.username}: {exc}"))
+        log_in(page, staff, "Long-poll" if block_websockets else "Live")
+        return page
+
+    yield open_console
+    for ctx in contexts:
+        ctx.close()
+    assert errors == [], errors
+
+
 @pytest.fixture
 def demo(horn):
     """The demo shop's org ("Demo", as horn_demo makes it) with Alice on duty, and a helper to read staff's view."""

@@ -18,8 +18,8 @@ from apps.core.db import db
 from apps.core.errors import BadToken, Forbidden, InvalidValue, MissingField, UnknownField, UnknownType
 from apps.core.validation import validate
 from apps.files.selectors import attachment
+from apps.realtime import presence
 from apps.realtime.publish import publish
-from apps.visitors import presence
 
 from .. import availability
 from ..schemas import CLIENT_MSG_ID, SCHEMAS

@@ -14,9 +14,9 @@ from apps.accounts.auth import STAFF, Caller
 from apps.accounts.models import Staff
 from apps.accounts.orgs import OrgInfo, get_org
 from apps.core.db import db
+from apps.realtime import presence
 from apps.realtime.events import Event, Notice
 from apps.realtime.publish import notify, publish
-from apps.visitors import presence
 
 from .. import availability
 from ..models import Chat

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps.guard.clientip import resolve
+from apps.core.clientip import resolve
 from apps.visitors.models import Visit
 from tests.helpers import track
 
@@ -74,7 +74,7 @@ def test_with_no_trusted_proxies_the_header_never_counts(settings):
 def test_a_malformed_trusted_proxy_setting_fails_loudly(settings):
     from django.core.exceptions import ImproperlyConfigured
 
-    from apps.guard.clientip import trusted_proxies
+    from apps.core.clientip import trusted_proxies
 
     settings.HORN_TRUSTED_PROXIES = "10.0.0.0/8, proxy.example"
     with pytest.raises(ImproperlyConfigured):

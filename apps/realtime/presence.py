@@ -17,8 +17,9 @@ import time
 from django.conf import settings
 
 from apps.core.redis import get_redis
-from apps.realtime.events import Notice
-from apps.realtime.publish import notify
+
+from .events import Notice
+from .publish import notify
 
 ROLES = ("user", "staff")
 ORGS = "presence-orgs"

@@ -1,0 +1,275 @@
+// The console page: wires the connection (events in) and the store (what we know) to the views.
+// Views only render the store and call the HTTP API; every change comes back as a pushed event.
+
+import { api, ApiError, sendMessage } from "./api.js";
+import { Connection } from "./connection.js";
+import { h, fill, since } from "./dom.js";
+import { Store } from "./store.js";
+import { ChatPane } from "./chatpane.js";
+import { visitorLabel } from "./messages.js";
+
+const CONNECTION_TEXT = {
+  connecting: "Connecting…",
+  live: "Live",
+  "long-poll": "Long-poll",
+  reconnecting: "Reconnecting…",
+  offline: "Offline",
+};
+const TICK_MS = 15_000; // wait times in the queue are minutes; this keeps them honest enough
+
+const store = new Store();
+const conn = new Connection();
+const $ = (id) => document.getElementById(id);
+let pane = null;
+
+store.me.sid = document.body.dataset.sid;
+store.me.name = document.body.dataset.name;
+store.me.cid = Number(document.body.dataset.cid);
+
+// --- errors ---
+
+let toastTimer = null;
+export function toast(message) {
+  const el = $("toast");
+  el.textContent = message;
+  el.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => (el.hidden = true), 6000);
+}
+
+function failed(err) {
+  if (err instanceof ApiError && err.unauthenticated) return loggedOut();
+  toast(err instanceof ApiError ? `${err.message} (${err.code})` : String(err));
+}
+
+function loggedOut() {
+  location.assign(`/login/?next=${encodeURIComponent("/")}`);
+}
+
+// --- header ---
+
+function renderConnection(state) {
+  const el = $("connection");
+  el.dataset.state = state;
+  el.textContent = CONNECTION_TEXT[state] || state;
+}
+
+function renderCapacity() {
+  $("capacity").textContent = `${store.load()} / ${store.me.max_chats} chats`;
+}
+
+$("status").addEventListener("change", async (e) => {
+  const wanted = e.target.value;
+  try {
+    await api("POST", "/api/staff/status", { json: { status: wanted } });
+    store.me.status = wanted;
+  } catch (err) {
+    e.target.value = store.me.status;
+    failed(err);
+  }
+});
+
+// --- queue ---
+
+function renderQueue() {
+  const rows = [...store.queue.values()].sort((a, b) => a.waiting_since - b.waiting_since);
+  $("queue-count").textContent = rows.length ? `(${rows.length})` : "";
+  $("next").disabled = rows.length === 0;
+  fill(
+    $("queue-list"),
+    rows.length
+      ? rows.map((q) => {
+          const label = visitorLabel(store, q.creator);
+          return h(
+            "li",
+            { class: `queued${q.offline ? " offline" : ""}` },
+            h("span", { class: "name" }, label),
+            h("span", { class: "meta" }, `${q.queue || "default"} · waiting ${since(q.waiting_since)}`),
+            q.offline ? h("span", { class: "tag", title: "Requested while nobody was available" }, "offline") : null,
+            h("button", { type: "button", "aria-label": `Accept chat from ${label}`, onclick: () => accept(q.id) }, "Accept"),
+          );
+        })
+      : h("li", { class: "none" }, "Nobody is waiting."),
+  );
+}
+
+async function accept(chatId) {
+  try {
+    const reply = await sendMessage(chatId ? { type: "join_chat", chat: { id: chatId } } : { type: "join_chat", event: {} });
+    store.adoptJoined(reply.chat);
+  } catch (err) {
+    failed(err);
+  }
+}
+
+$("next").addEventListener("click", () => accept(null));
+
+// --- my chats ---
+
+function renderChatList() {
+  const chats = [...store.chats.values()];
+  fill(
+    $("chat-list"),
+    chats.length
+      ? chats.map((chat) => {
+          const unread = store.unread(chat);
+          const current = chat.id === store.selected;
+          return h(
+            "li",
+            { class: current ? "current" : "" },
+            h(
+              "button",
+              { type: "button", "aria-current": current ? "true" : null, onclick: () => select(chat.id) },
+              h("span", { class: "name" }, visitorLabel(store, chat.creator, chat.customer)),
+              chat.state === "ended" ? h("span", { class: "tag" }, "ended") : null,
+              chat.peek ? h("span", { class: "tag" }, "typing") : null,
+              unread ? h("span", { class: "unread", "aria-label": `${unread} unread` }, String(unread)) : null,
+            ),
+          );
+        })
+      : h("li", { class: "none" }, "No open chats."),
+  );
+}
+
+function select(chatId) {
+  store.selected = chatId;
+  store.changed("select");
+}
+
+function renderPane(what) {
+  const chat = store.selected ? store.chats.get(store.selected) : null;
+  if (!chat) {
+    if (pane) pane.destroy();
+    pane = null;
+    fill($("conversation"), h("p", { class: "empty" }, "No chat selected. Accept one from the queue."));
+    return;
+  }
+  if (!pane || pane.chat !== chat) {
+    if (pane) pane.destroy();
+    // After a reinit the same chat is a new object: the half-written reply goes with it.
+    if (pane && pane.chat.id === chat.id) chat.draftReply = pane.input.value;
+    pane = new ChatPane(store, chat, { failed, toast });
+    fill($("conversation"), pane.el);
+    pane.update("all");
+    if (what === "select") pane.focus();
+  } else {
+    pane.update(what);
+  }
+}
+
+// --- visitors ---
+
+function renderVisitors() {
+  const rows = store.visitors;
+  $("visitors-count").textContent = rows.length ? `(${rows.length})` : "";
+  fill(
+    $("visitor-list"),
+    rows.length
+      ? rows.map((v) =>
+          h(
+            "li",
+            { class: "visitor" },
+            h(
+              "div",
+              { class: "name" },
+              visitorLabel(store, v.uid, v.customer),
+              v.customer ? h("span", { class: v.customer.verified ? "tag verified" : "tag" }, v.customer.verified ? "verified" : "unverified") : null,
+            ),
+            h("div", { class: "page", title: v.url }, v.title || v.url || "—"),
+            h("div", { class: "meta" }, v.url),
+            v.referer ? h("div", { class: "meta" }, `from ${v.referer}`) : null,
+            h("div", { class: "meta" }, [v.browser, v.os].filter(Boolean).join(" · ") || "unknown browser"),
+            h("div", { class: "meta" }, `on site ${since(v.first_seen)}`),
+          ),
+        )
+      : h("li", { class: "none" }, "Nobody is on the site."),
+  );
+}
+
+// --- ratings ---
+
+function renderRatings() {
+  fill(
+    $("rating-list"),
+    store.ratings.length
+      ? store.ratings.map((r) =>
+          h(
+            "li",
+            { class: "rating-row" },
+            h("span", { class: "stars", "aria-label": `${r.score} out of 5` }, "★".repeat(r.score) + "☆".repeat(5 - r.score)),
+            " ",
+            h("span", { class: "name" }, visitorLabel(store, r.creator)),
+            r.comment ? h("div", { class: "meta" }, r.comment) : null,
+          ),
+        )
+      : h("li", { class: "none" }, "No ratings yet."),
+  );
+}
+
+// --- tab title: unread count (waiting chats + unread visitor messages) ---
+
+function renderTitle() {
+  let count = store.queue.size;
+  for (const chat of store.chats.values()) count += store.unread(chat);
+  document.title = count ? `(${count}) Horn console` : "Horn console";
+}
+
+// --- wiring ---
+
+store.addEventListener("change", (e) => {
+  const what = e.detail;
+  if (what === "visitors") {
+    renderVisitors();
+    renderQueue(); // labels may have names now
+    return;
+  }
+  if (what === "presence") return;
+  if (what === "ratings") return renderRatings();
+  if (what === "peek") {
+    renderChatList();
+    if (pane) pane.update("peek");
+    return;
+  }
+  renderQueue();
+  renderChatList();
+  renderPane(what);
+  renderCapacity();
+  renderTitle();
+  if (what === "all") renderRatings();
+});
+
+conn.addEventListener("state", (e) => renderConnection(e.detail));
+conn.addEventListener("unauthenticated", loggedOut);
+conn.addEventListener("init", (e) => {
+  store.applyInit(e.detail);
+  store.refreshVisitors();
+});
+conn.addEventListener("event", (e) => store.apply(e.detail));
+// Logging out or leaving: a socket closed by the navigation must not reconnect (and, the session
+// being gone, bounce the page to the login form before the logout's own redirect lands).
+document.querySelector("form.logout").addEventListener("submit", () => conn.stop());
+window.addEventListener("pagehide", () => conn.stop());
+document.addEventListener("visibilitychange", () => pane && pane.update("visible"));
+setInterval(() => {
+  renderQueue();
+}, TICK_MS);
+
+async function start() {
+  try {
+    const info = await api("GET", "/api/staff/info");
+    Object.assign(store.me, { status: info.staff.status, max_chats: info.staff.max_chats, name: info.staff.name });
+    $("status").value = info.staff.status;
+  } catch (err) {
+    if (err instanceof ApiError && err.unauthenticated) return loggedOut();
+  }
+  renderCapacity();
+  renderQueue();
+  renderChatList();
+  renderVisitors();
+  renderRatings();
+  await conn.start();
+}
+
+// For tests and curious operators: the connection's state and cursor.
+window.hornConsole = { store, conn };
+start();

@@ -1,0 +1,115 @@
+// One message (or lifecycle event) of a chat as a DOM element. Every piece of user text becomes a
+// text node; file and image URLs are used only when they are http(s).
+
+import { h, clock, bytes, safeUrl } from "./dom.js";
+
+/** How a visitor is called in the console: their customer name, else a short form of their uid. */
+export function visitorLabel(store, uid, customer) {
+  const known = customer || (store.visitors.find((v) => v.uid === uid) || {}).customer;
+  if (known && known.name) return known.name;
+  return uid ? `Visitor ${uid.slice(0, 6)}` : "Visitor";
+}
+
+function who(store, chat, from) {
+  if (!from) return "System";
+  if (from.role === "user") return visitorLabel(store, from.id, chat.customer);
+  if (from.id === store.me.sid) return "You";
+  return from.name || (from.role === "bot" ? "Bot" : "Staff");
+}
+
+/** A line for lifecycle events (joins, transfers, the end...), or null for content. */
+function lineText(store, chat, m) {
+  const ev = m.event || {};
+  const name = who(store, chat, m.from);
+  switch (m.type) {
+    case "request_chat":
+      return ev.requeued ? `${name} wrote again: back in the queue` : `${name} requested a chat`;
+    case "join_chat":
+      return `${name} joined`;
+    case "leave_chat":
+      return `${name} left`;
+    case "agent_done":
+      return `${name} marked the chat done`;
+    case "end_chat":
+      return ev.reason ? `${name} ended the chat: ${ev.reason}` : `${name} ended the chat`;
+    case "transfer":
+      if (ev.to && ev.to.staff) return `${name} transferred the chat to ${ev.to.name || "a colleague"}`;
+      if (ev.to && ev.to.bot) return `${name} handed the chat to ${ev.to.name || "a bot"}`;
+      return `${name} sent the chat to the ${(ev.to && ev.to.queue) || "default"} queue`;
+    case "handover_to_agent":
+      return `${name} handed the chat over to people`;
+    case "client_left":
+      return `${name} closed the chat window`;
+    case "customer_identified":
+      return `${name} identified the visitor as customer ${ev.customer_id}`;
+    case "rate":
+      return `${name} rated the chat ${ev.score}/5${ev.comment ? `: ${ev.comment}` : ""}`;
+    default:
+      return null;
+  }
+}
+
+export function renderMessage(store, chat, m) {
+  const time = h("time", { class: "time" }, clock(m.t && m.t.t0));
+  const line = lineText(store, chat, m);
+  if (line !== null) {
+    return h("li", { class: `line type-${m.type}`, "data-mid": m.mid }, h("span", {}, line), " ", time);
+  }
+  if (m.type === "info") {
+    return h("li", { class: "line type-info", "data-mid": m.mid }, h("span", {}, m.text), " ", time);
+  }
+  const role = m.from ? m.from.role : "system";
+  const mine = m.from && m.from.id === store.me.sid;
+  const cls = ["msg", `from-${role}`, mine ? "mine" : "", `type-${m.type}`].filter(Boolean).join(" ");
+  const head = h(
+    "div",
+    { class: "head" },
+    h("span", { class: "sender" }, who(store, chat, m.from)),
+    m.type === "note" ? h("span", { class: "tag note-tag" }, "Internal note") : null,
+    time,
+  );
+  const li = h("li", { class: cls, "data-mid": m.mid, "aria-label": m.type === "note" ? "Internal note" : null }, head, body(m));
+  if (mine && m.type !== "note") li.append(h("span", { class: "receipt" }));
+  return li;
+}
+
+function body(m) {
+  if (m.type === "text" || m.type === "note") {
+    const parts = [h("div", { class: "text" }, m.text || "")];
+    if (m.quick_replies && m.quick_replies.length) {
+      parts.push(
+        h(
+          "div",
+          { class: "quick-replies", "aria-label": "Quick replies offered" },
+          m.quick_replies.map((q) => h("span", { class: "chip" }, q.text)),
+        ),
+      );
+    }
+    if (m.quick_reply_payload) parts.push(h("div", { class: "meta" }, "(a quick reply)"));
+    return parts;
+  }
+  if (m.type === "image") {
+    const img = m.image || {};
+    const src = safeUrl(img.src);
+    if (!src) return h("div", { class: "text" }, "[image]");
+    return h(
+      "a",
+      { href: src, target: "_blank", rel: "noopener noreferrer", class: "image" },
+      h("img", { src, alt: "Image sent in the chat", width: img.width || null, height: img.height || null, loading: "lazy" }),
+    );
+  }
+  if (m.type === "file") {
+    const file = m.file || {};
+    const src = safeUrl(file.src);
+    const label = `${file.name || "file"}${file.size ? ` (${bytes(file.size)})` : ""}`;
+    if (!src) return h("div", { class: "text" }, label);
+    return h(
+      "div",
+      { class: "file" },
+      h("span", { class: "tag" }, "file"),
+      " ",
+      h("a", { href: src, download: file.name || "", rel: "noopener noreferrer" }, label),
+    );
+  }
+  return h("div", { class: "text" }, m.text || `[${m.type}]`);
+}
