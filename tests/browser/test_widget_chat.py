@@ -50,6 +50,8 @@ def test_a_visitor_chats_with_an_agent_and_a_reload_keeps_the_conversation(page,
                                "quick_replies": [{"type": "postback", "text": "Great", "payload": "ok"}]}))  # fmt: skip
     expect(log.get_by_text("Yes, in 3-5 days.")).to_be_visible()
     expect(w.get_by_role("heading", name="Alice")).to_be_visible()
+    ok(send(horn, demo.alice, {"type": "info", "chat": {"id": chat_id}, "text": "Alice shared the shipping policy"}))
+    expect(log.locator(".info", has_text="Alice shared the shipping policy")).to_be_visible()
     w.get_by_role("button", name="Great").click()
     expect(log.locator(".msg.me", has_text="Great")).to_have_count(1)
     screenshot(page, "widget-chat")

@@ -98,3 +98,21 @@ def test_pre_chat_fields_are_asked_first_and_reach_staff(page, horn, demo):
     visitors = ok(horn.get("/api/users/online", headers=demo.alice.auth))["data"]
     assert [v["customer"]["name"] for v in visitors] == ["Erik"]
     assert visitors[0]["customer"]["verified"] is False
+
+
+def test_keyboard_only_from_the_launcher_to_a_sent_message_and_back(page, horn, demo):
+    page.goto("/demo/")
+    w = widget(page)
+    launcher = w.get_by_role("button", name="Open chat")
+    launcher.focus()
+    page.keyboard.press("Enter")
+    box = w.get_by_role("textbox", name="Message")
+    expect(box).to_be_focused()
+    page.keyboard.type("Typed without a mouse")
+    page.keyboard.press("Enter")
+    expect(w.locator(".msg.me:not(.pending)", has_text="Typed without a mouse")).to_be_visible()
+    page.keyboard.press("Tab")
+    expect(w.get_by_role("button", name="Send")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(w.get_by_role("dialog")).to_be_hidden()
+    expect(w.get_by_role("button", name="Open chat")).to_be_focused()
