@@ -52,7 +52,7 @@
       closed: "Nobody is available right now. Leave a message and we will reply here.",
       agent: "Agent", you: "You", unread: "{n} unread", transferred: "You were transferred.",
       thanks: "Thanks! We will reply here as soon as we can.", needEmail: "Please enter a valid e-mail.",
-      needName: "Please enter your name.", unreachable: "Horn cannot be reached.", file: "File"
+      needName: "Please enter your name.", needMessage: "Please write a message.", unreachable: "Horn cannot be reached.", file: "File"
     },
     zh: {
       open: "打开聊天", close: "关闭聊天", title: "与我们聊天", greeting: "您好！有什么可以帮您？",
@@ -72,7 +72,7 @@
       closed: "现在没有客服在线。请留言，我们会在这里回复。",
       agent: "客服", you: "您", unread: "{n} 条未读", transferred: "您已被转接。",
       thanks: "谢谢！我们会尽快在这里回复。", needEmail: "请输入有效的邮箱。",
-      needName: "请输入您的姓名。", unreachable: "无法连接到服务器。", file: "文件"
+      needName: "请输入您的姓名。", needMessage: "请输入留言。", unreachable: "无法连接到服务器。", file: "文件"
     },
     sv: {
       open: "Öppna chatten", close: "Stäng chatten", title: "Chatta med oss", greeting: "Hej! Hur kan vi hjälpa dig?",
@@ -92,7 +92,7 @@
       closed: "Ingen är tillgänglig just nu. Lämna ett meddelande så svarar vi här.",
       agent: "Medarbetare", you: "Du", unread: "{n} olästa", transferred: "Du har kopplats vidare.",
       thanks: "Tack! Vi svarar här så snart vi kan.", needEmail: "Ange en giltig e-postadress.",
-      needName: "Ange ditt namn.", unreachable: "Servern går inte att nå.", file: "Fil"
+      needName: "Ange ditt namn.", needMessage: "Skriv ett meddelande.", unreachable: "Servern går inte att nå.", file: "Fil"
     }
   };
   var LANGS = ["en", "zh", "sv"];
@@ -436,7 +436,7 @@
     ".form{padding:14px;background:#f6f7f9;display:flex;flex-direction:column;gap:10px;overflow-y:auto}",
     ".form label{display:flex;flex-direction:column;gap:4px;font-size:14px;font-weight:600}",
     ".form input,.form textarea{border:1px solid #8a9099;border-radius:8px;padding:8px 10px;font-weight:400;background:#fff}",
-    ".form p{margin:0}.hint{font-size:13px;color:#b3261e}",
+    ".form p{margin:0}.ftitle{margin:0;font-size:16px;font-weight:700}.hint{font-size:13px;color:#b3261e}",
     ".stars{display:flex;gap:4px}.stars button{font-size:24px;background:transparent;border:0;cursor:pointer;color:#8a6d00;padding:2px}",
     ".stars button[aria-pressed=true]{color:#c28f00}",
     ".bar{height:4px;background:#dde1e6;border-radius:2px;overflow:hidden;margin-top:4px}.bar i{display:block;height:100%;background:var(--c);width:0}",
@@ -1183,7 +1183,7 @@
     var mode = this.conn ? this.conn.mode : null;
     if (!navigator.onLine || this.conn && this.conn.running && mode === "offline" && this.outbox().length) b.textContent = this.t("offline");
     else if (this.conn && this.conn.running && mode === "offline") b.textContent = this.t("connecting");
-    else if (this.chat && this.chat.state === "requested" && this.available && !this.available.open) b.textContent = this.t("closed");
+    else if (this.chat && this.chat.state === "requested" && this.available && !this.available.open) b.textContent = this.offlineSent ? this.t("thanks") : this.t("closed");
     else if (this.chat && this.chat.state === "requested") b.textContent = this.chat.queue ? this.t("queue", { n: this.chat.queue }) : this.t("waiting");
     b.hidden = !b.textContent;
     this.renderPending();
@@ -1225,11 +1225,6 @@
     }
     f.hidden = false;
     var w = cfg.widget, pre = w.pre_chat, closed = this.available && !this.available.open && w.offline_form;
-    if (this.offlineSent) {
-      f.appendChild(el("p", { text: this.t("thanks") }));
-      this.compose.hidden = false;
-      return;
-    }
     f.appendChild(el("p", { text: closed ? this.t("offlineText") : w.greeting || this.t("greeting") }));
     var fields = [], hint = el("p", { cls: "hint", role: "alert" });
     var field = function (key, type) {
@@ -1258,8 +1253,8 @@
     };
     if (closed) {
       // The offline form: details and a message, sent into an offline chat staff find when they come.
-      f.appendChild(el("div", { cls: "title" }));
-      f.insertBefore(el("h3", { text: this.t("offlineTitle"), style: "margin:0;font-size:16px" }), f.firstChild);
+      // (a class, not a style attribute: a host page's CSP may forbid inline styles; sheets adopted are fine)
+      f.insertBefore(el("h3", { cls: "ftitle", text: this.t("offlineTitle") }), f.firstChild);
       var msg = el("textarea", { rows: "4", name: "message" });
       f.appendChild(el("label", null, [this.t("message"), msg]));
       f.appendChild(hint);
@@ -1267,7 +1262,7 @@
         cls: "btn primary", type: "button", text: this.t("send"), onclick: function () {
           var d = check();
           if (!d) return;
-          if (!msg.value.trim()) { hint.textContent = self.t("message"); msg.focus(); return; }
+          if (!msg.value.trim()) { hint.textContent = self.t("needMessage"); msg.focus(); return; }
           if (d.name || d.email) store.set("prechat", d);
           self.offlineSent = true;
           self.queueText(msg.value);

@@ -113,3 +113,27 @@ def test_a_site_not_on_the_orgs_list_is_refused_and_says_so(page, horn, world, s
     w = widget(page)
     w.get_by_role("button", name="Open chat").click()
     expect(w.get_by_role("alert")).to_contain_text("(2003)")
+
+
+def test_a_strict_content_security_policy_needs_only_horns_origin(page, horn, world, server, host_site):
+    """No inline styles or scripts, no eval: a page allowing nothing but Horn's origin still gets a working widget."""
+    ok(horn.get("/api/ping", headers=world.alice.auth))
+    availability.forget()
+    allow(world.acme, host_site.origin)
+    ws = server.replace("http://", "ws://")
+    csp = f"default-src 'none'; script-src {server}; connect-src {server} {ws}; img-src {server}; style-src 'none'"
+    snippet = (
+        f'<script src="{server}/static/widget.js" data-horn-cid="{world.acme.pk}" data-horn-server="{server}"></script>'
+    )
+    host_site.pages["/strict"] = f'<!doctype html><meta http-equiv="Content-Security-Policy" content="{csp}">{snippet}'
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto(f"{host_site.origin}/strict")
+    w = widget(page)
+    w.get_by_role("button", name="Open chat").click()
+    box = w.get_by_role("dialog").bounding_box()
+    assert box["width"] == 370  # styled by the widget's constructed sheet, which the policy does not block
+    w.get_by_role("textbox", name="Message").fill("Hello under a strict CSP")
+    w.get_by_role("textbox", name="Message").press("Enter")
+    expect(w.locator(".msg.me:not(.pending)", has_text="Hello under a strict CSP")).to_be_visible()
+    assert violations == []
