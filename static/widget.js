@@ -52,7 +52,7 @@
       closed: "Nobody is available right now. Leave a message and we will reply here.",
       agent: "Agent", you: "You", unread: "{n} unread", transferred: "You were transferred.",
       thanks: "Thanks! We will reply here as soon as we can.", needEmail: "Please enter a valid e-mail.",
-      needName: "Please enter your name.", needMessage: "Please write a message.", unreachable: "Horn cannot be reached.", file: "File"
+      needName: "Please enter your name.", earlier: "Show earlier messages", needMessage: "Please write a message.", unreachable: "Horn cannot be reached.", file: "File"
     },
     zh: {
       open: "打开聊天", close: "关闭聊天", title: "与我们聊天", greeting: "您好！有什么可以帮您？",
@@ -72,7 +72,7 @@
       closed: "现在没有客服在线。请留言，我们会在这里回复。",
       agent: "客服", you: "您", unread: "{n} 条未读", transferred: "您已被转接。",
       thanks: "谢谢！我们会尽快在这里回复。", needEmail: "请输入有效的邮箱。",
-      needName: "请输入您的姓名。", needMessage: "请输入留言。", unreachable: "无法连接到服务器。", file: "文件"
+      needName: "请输入您的姓名。", earlier: "显示更早的消息", needMessage: "请输入留言。", unreachable: "无法连接到服务器。", file: "文件"
     },
     sv: {
       open: "Öppna chatten", close: "Stäng chatten", title: "Chatta med oss", greeting: "Hej! Hur kan vi hjälpa dig?",
@@ -92,7 +92,7 @@
       closed: "Ingen är tillgänglig just nu. Lämna ett meddelande så svarar vi här.",
       agent: "Medarbetare", you: "Du", unread: "{n} olästa", transferred: "Du har kopplats vidare.",
       thanks: "Tack! Vi svarar här så snart vi kan.", needEmail: "Ange en giltig e-postadress.",
-      needName: "Ange ditt namn.", needMessage: "Skriv ett meddelande.", unreachable: "Servern går inte att nå.", file: "Fil"
+      needName: "Ange ditt namn.", earlier: "Visa tidigare meddelanden", needMessage: "Skriv ett meddelande.", unreachable: "Servern går inte att nå.", file: "Fil"
     }
   };
   var LANGS = ["en", "zh", "sv"];
@@ -424,7 +424,7 @@
     // Pending: a light bubble with a dashed edge (not faded: its text must keep AA contrast).
     ".msg.me.pending{background:#eef2f7;color:#1a1a1a;border:1px dashed var(--c)}.msg.me.pending .meta{color:#3d434b}",
     ".info{align-self:center;font-size:13px;color:#4a4f57;text-align:center;max-width:90%}",
-    ".qr{display:flex;flex-wrap:wrap;gap:6px;align-self:flex-start}",
+    ".more{align-self:center}.qr{display:flex;flex-wrap:wrap;gap:6px;align-self:flex-start}",
     ".qr button,.btn{border:1px solid var(--c);background:#fff;color:var(--c);border-radius:16px;padding:6px 12px;cursor:pointer}",
     ".btn.primary,.send{background:var(--c);color:var(--t);border:0}",
     ".typing{font-size:13px;color:#4a4f57;padding:0 14px 4px;min-height:18px;background:#f6f7f9}",
@@ -692,6 +692,7 @@
       var staffRead = 0;
       for (var uid of Object.keys(open.read || {})) if (uid !== this.visitorInfo.uid) staffRead = Math.max(staffRead, Number(open.read[uid]));
       this.readUpTo = staffRead;
+      this.hasMore = !!open.has_more;
       for (var m of open.msgs || []) { this.conn.seen.add(m.mid); this.apply(m, true); }
     } else {
       this.chat = null;
@@ -700,6 +701,26 @@
     this.renderPending();
     this.render();
     this.markRead();
+  };
+  P.loadEarlier = function () {
+    // state/init holds a chat's latest messages only; older ones are a history page away.
+    var self = this, chat = this.chat, oldest = null, v = this.visitor();
+    for (var m of this.msgs) if (m.version) { oldest = m.version; break; }
+    if (!chat || !oldest) return;
+    http({ path: "/api/chat/history", query: { chat: chat.id, before: oldest, limit: 50 }, token: v.token }).then(function (r) {
+      if (r.status !== 200 || self.chat !== chat) return;
+      // Redraw the whole conversation, older first; the chat's state stays what the server said last.
+      var all = (r.body.msgs || []).concat(self.msgs), state = chat.state, queue = chat.queue;
+      self.hasMore = !!r.body.has_more;
+      self.msgs = [];
+      self.clearLog();
+      for (var x of all) { if (x.mid && self.conn) self.conn.seen.add(x.mid); self.apply(x, true); }
+      chat.state = state;
+      chat.queue = queue;
+      self.renderPending();
+      self.render();
+      self.logEl.scrollTop = 0;
+    });
   };
   P.onEvent = function (m) {
     if (this.chat && m.chat && m.chat.id && m.chat.id !== this.chat.id && m.type !== "request_chat") {
@@ -1044,6 +1065,7 @@
     this.bannerEl = el("div", { cls: "banner", role: "status", hidden: true });
     this.logEl = el("div", { cls: "log", role: "log", "aria-live": "polite", "aria-labelledby": "horn-title", tabindex: "0" });
     this.typingEl = el("div", { cls: "typing", "aria-live": "polite" });
+    this.moreBtn = el("button", { cls: "btn more", type: "button", onclick: function () { self.loadEarlier(); } });
     this.input = el("textarea", { rows: "1", oninput: function () { self.onDraft(); } });
     this.input.addEventListener("keydown", function (e) {
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); self.submitText(); }
@@ -1209,6 +1231,10 @@
     this.sendBtn.textContent = this.t("send");
     this.attachBtn.setAttribute("aria-label", this.t("attach"));
     this.attachBtn.title = this.t("attach");
+    if (this.hasMore && this.chat) {
+      this.moreBtn.textContent = this.t("earlier");
+      if (this.logEl.firstChild !== this.moreBtn) this.logEl.insertBefore(this.moreBtn, this.logEl.firstChild);
+    } else if (this.moreBtn.parentNode) this.moreBtn.remove();
     this.renderBanner();
     this.renderForm(cfg);
     this.renderFoot();

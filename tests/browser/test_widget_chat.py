@@ -79,3 +79,28 @@ def test_a_visitor_chats_with_an_agent_and_a_reload_keeps_the_conversation(page,
     expect(log.locator(".msg.me:not(.pending)", has_text="Thanks!")).to_have_count(1)
     assert staff_texts(horn, demo.alice, chat_id) == ["Do you ship to Norway?", "Yes, in 3-5 days.", "Great", "Thanks!"]
     expect(log.get_by_text(re.compile("Sending|Pending"))).to_have_count(0)
+
+
+def test_a_long_conversation_loads_its_earlier_messages_on_request(page, horn, demo, settings):
+    settings.HORN_INIT_HISTORY = 3  # state/init holds the latest 3; the rest is a history page away
+    page.goto("/demo/")
+    w = widget(page)
+    w.get_by_role("button", name="Open chat").click()
+    w.get_by_role("textbox", name="Message").fill("Line 0")
+    w.get_by_role("textbox", name="Message").press("Enter")
+    expect(w.locator(".msg.me:not(.pending)", has_text="Line 0")).to_be_visible()
+    chat_id = waiting_chat(horn, demo.alice)
+    join(horn, demo.alice, chat_id)
+    for n in range(1, 6):
+        ok(send(horn, demo.alice, {"type": "text", "chat": {"id": chat_id}, "text": f"Line {n}"}))
+    expect(w.get_by_text("Line 5", exact=True)).to_be_visible()
+    page.reload()
+    w = widget(page)
+    w.get_by_role("button", name="Open chat").click()
+    log = w.get_by_role("log")
+    expect(log.get_by_text("Line 5", exact=True)).to_be_visible()
+    expect(log.get_by_text("Line 0", exact=True)).to_have_count(0)
+    w.get_by_role("button", name="Show earlier messages").click()
+    for n in range(6):
+        expect(log.get_by_text(f"Line {n}", exact=True)).to_have_count(1)
+    expect(w.get_by_role("button", name="Show earlier messages")).to_have_count(0)
