@@ -1,9 +1,11 @@
 """Reads for the console's History view: find an org's chats, and a chat's whole transcript.
 
-Search is one indexed query for the page of chats (newest first, keyset
-paginated on (created_at, id)) and one bounded read of those chats' recent
-searchable messages, which are highlighted here with the same tokeniser the
-index was fed (apps/chats/searchtext.py). Text never meets a `LIKE '%…%'`.
+A search asks the full-text index (apps/chats/searchindex.py) for the
+matching messages, chooses a plan by how many there are (`_with_text`), reads
+the page of chats (newest first, keyset paginated on (created_at, id)), then
+one bounded read of those chats' recent searchable messages, highlighted here
+with the same tokeniser the index was fed (apps/chats/searchtext.py). Text
+never meets a `LIKE '%…%'`.
 """
 
 from __future__ import annotations
