@@ -181,11 +181,14 @@ def test_common_words_give_the_same_pages_whichever_plan_reads_them(horn, world,
             if not before:
                 return out
 
-    by_index = pages(q="order")
-    assert [c for page in by_index for c in page] == chats[::-1]
-    monkeypatch.setattr(plans, "PROBE", 1)  # every word is "common": the newest chats are scanned
+    newest_first = pages(q="order")  # few chats: reading the newest ones answers it
+    assert [c for page in newest_first for c in page] == chats[::-1]
     monkeypatch.setattr(plans, "SCAN_FIRST", 1)
-    assert pages(q="order") == by_index
+    monkeypatch.setattr(plans, "SCAN_BEFORE_PROBE", 1)  # the index's matches are the answer
+    assert pages(q="order") == newest_first
     assert pages(q="ships") == [chats[5:0:-2][:2], chats[5:0:-2][2:]]
-    monkeypatch.setattr(plans, "SCAN_MAX", 2)  # the scan gives up: every match from the index instead
-    assert pages(q="order") == by_index
+    monkeypatch.setattr(plans, "PROBE", 1)  # "common": reading newest chats goes on
+    assert pages(q="order") == newest_first
+    monkeypatch.setattr(plans, "SCAN_MAX", 2)  # the reading gives up: every match from the index
+    assert pages(q="order") == newest_first
+    assert pages(q="ships") == [chats[5:0:-2][:2], chats[5:0:-2][2:]]
