@@ -35,6 +35,13 @@ class Organisation(models.Model):
     # told `platform_closed` and may leave a message (see apps.accounts.hours).
     business_hours = models.JSONField(default=dict, blank=True, validators=[validate_business_hours])
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    # What happens to an agent's open chats when their console goes away (every tab closed, or no
+    # heartbeat for two intervals): "requeue" puts each chat they alone are in back at the front of
+    # the queue, so no visitor waits for someone who went home; "keep" leaves them with the agent.
+    REQUEUE, KEEP = "requeue", "keep"
+    offline_chats = models.CharField(
+        max_length=8, choices=[(REQUEUE, "back to the queue"), (KEEP, "stay with the agent")], default=REQUEUE
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
