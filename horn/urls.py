@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/visitors/ban", guard.ban),
     path("api/visitors/unban", guard.unban),
     path("api/visitors/bans", guard.bans_list),
+    path("api/visitors/<str:uid>", console.visitor),
     path("api/staff/online", accounts.staff_online),
     path("api/staff/info", accounts.staff_info),
     path("api/staff/status", accounts.staff_status),

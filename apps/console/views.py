@@ -1,4 +1,5 @@
-"""Console endpoints: canned responses (GET/POST /api/canned, PATCH/DELETE /api/canned/{id}).
+"""Console endpoints: canned responses (GET/POST /api/canned, PATCH/DELETE /api/canned/{id}) and a
+visitor's details beside the chat (GET /api/visitors/{uid}).
 
 Staff members only (not bots): a personal response belongs to a person, and
 the picker is a console feature. Thin views: parse, authenticate, one action.
@@ -12,11 +13,12 @@ from django.conf import settings
 
 from apps.accounts.views import authenticate_person
 from apps.core.db import db
-from apps.core.errors import MissingField, NotFound
+from apps.core import ids
+from apps.core.errors import BadId, MissingField, NotFound
 from apps.core.http import api_view, json_body, ok
 from apps.core.validation import StrictBooleanField, StrictCharField, StrictSerializer, validate
 
-from . import actions
+from . import actions, selectors
 from .models import SHORTCUT_LEN
 
 # Lower-case letters, digits, "-" and "_", starting with a letter or digit: typed after "/" and
@@ -73,3 +75,11 @@ async def canned_one(request, canned_id: str):
     if not changes:
         raise MissingField("give shortcut or text", field="shortcut")
     return ok(canned=await db(actions.change_canned, caller, pk, changes))
+
+
+@api_view("GET")
+async def visitor(request, uid: str):
+    caller = await authenticate_person(request)
+    if not ids.is_visitor_id(uid):
+        raise BadId("not a well-formed visitor id", field="uid")
+    return ok(visitor=await db(selectors.visitor_details, caller.org_id, uid))
