@@ -25,7 +25,9 @@ def visitor_details(org_id: int, vid: str) -> dict:
         raise NotFound("visitor not found", field="uid")
     views = list(visitor.visits.order_by("-created_at")[:PAGES])
     total = visitor.visits.count()
-    visits = 1 + sum(1 for newer, older in zip(views, views[1:]) if newer.created_at - older.created_at > VISIT_GAP)
+    visits = 1 + sum(
+        1 for newer, older in zip(views, views[1:], strict=False) if newer.created_at - older.created_at > VISIT_GAP
+    )
     # A verified customer's chats from every device are theirs; an unverified claim shares nothing.
     if visitor.customer_verified:
         creators = Visitor.objects.filter(org_id=org_id, customer_id=visitor.customer_id, customer_verified=True)

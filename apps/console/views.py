@@ -12,8 +12,8 @@ import re
 from django.conf import settings
 
 from apps.accounts.views import authenticate_person
-from apps.core.db import db
 from apps.core import ids
+from apps.core.db import db
 from apps.core.errors import BadId, MissingField, NotFound
 from apps.core.http import api_view, json_body, ok
 from apps.core.validation import StrictBooleanField, StrictCharField, StrictSerializer, validate
