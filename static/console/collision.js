@@ -21,8 +21,19 @@ export class Collision {
     this.el = null; // the indicator of the pane on screen
     this.chatId = null;
     this.timer = null;
+    this.up = false; // the push connection is live (websocket or long-poll)
     this.sweeper = setInterval(() => this.expire(), 5_000);
     document.addEventListener("visibilitychange", () => this.sync());
+    // Say "viewing" only once the push connection can carry colleagues' answers back. After a
+    // reconnect, say it again (their own repeats fill in what was missed within a third of an interval).
+    conn.addEventListener("state", (e) => {
+      const up = e.detail === "live" || e.detail === "long-poll";
+      if (up !== this.up) {
+        this.up = up;
+        this.showing = null;
+        this.sync();
+      }
+    });
     window.addEventListener("pagehide", () => this.say(this.showing, false, true));
   }
 
@@ -48,7 +59,7 @@ export class Collision {
   /** Say `on` for the chat on screen (if the tab is visible) and `off` for the one before. */
   sync() {
     const chat = this.chatId && this.store.chats.get(this.chatId);
-    const want = chat && chat.state !== "ended" && document.visibilityState === "visible" ? chat.id : null;
+    const want = this.up && chat && chat.state !== "ended" && document.visibilityState === "visible" ? chat.id : null;
     if (want === this.showing) return;
     if (this.showing) this.say(this.showing, false);
     this.showing = want;
@@ -66,7 +77,15 @@ export class Collision {
 
   /** A pushed item: colleagues' viewing and typing, and staff going offline. */
   apply(item) {
-    if (item.type === "viewing") return this.mark(this.viewers, item, item.event && item.event.on);
+    if (item.type === "viewing") {
+      const on = !!(item.event && item.event.on);
+      const known = item.chat && (this.viewers.get(item.chat.id) || new Map()).has(item.from && item.from.id);
+      this.mark(this.viewers, item, on);
+      // A colleague who just opened the chat I have on screen learns about me now, not at my next
+      // repeat (they answer me in turn once, as I am new to them; a known viewer gets no answer).
+      if (on && !known && item.chat.id === this.showing) this.say(this.showing, true);
+      return;
+    }
     if (item.type === "typing" && item.from && item.from.role === "staff") return this.mark(this.typers, item, item.event && item.event.on);
     if ((item.type === "text" || item.type === "note") && item.from && item.from.role === "staff") {
       return this.mark(this.typers, item, false); // the reply was sent: no longer typing
