@@ -14,17 +14,22 @@ export class Canned extends EventTarget {
     super();
     this.items = [];
     this.loaded = null;
+    this.loading = false;
   }
 
   load(force = false) {
     if (!this.loaded || force) {
+      this.loading = true;
       this.loaded = api("GET", "/api/canned")
         .then((data) => {
           this.items = data.data;
-          this.dispatchEvent(new Event("change"));
         })
         .catch(() => {
           this.loaded = null; // try again on the next "/"
+        })
+        .finally(() => {
+          this.loading = false;
+          this.dispatchEvent(new Event("change"));
         });
     }
     return this.loaded;
@@ -47,8 +52,7 @@ let pickerSeq = 0;
 
 /**
  * The picker for one composer (a ChatPane's textarea and form). Typing "/" opens it; letters filter;
- * ArrowUp/ArrowDown choose; Enter or Tab inserts; Escape closes. The textarea is an ARIA combobox
- * whose listbox is the picker, so screen readers announce the chosen row.
+ * ArrowUp/ArrowDown choose; Enter or Tab inserts; Escape closes.
  */
 export class Picker {
   constructor(canned, input, form) {
@@ -62,10 +66,10 @@ export class Picker {
     this.list = h("ul", { id: this.id, class: "picker", role: "listbox", "aria-label": "Canned responses", hidden: true });
     form.classList.add("has-picker");
     form.prepend(this.list);
-    input.setAttribute("role", "combobox");
+    // The textarea stays a textbox (role combobox would suit a one-line field); it names its
+    // listbox and the chosen row, which screen readers announce as the selection moves.
     input.setAttribute("aria-autocomplete", "list");
     input.setAttribute("aria-controls", this.id);
-    input.setAttribute("aria-expanded", "false");
     input.addEventListener("input", () => this.refresh());
     input.addEventListener("click", () => this.refresh());
     input.addEventListener("blur", () => setTimeout(() => this.close(), 150)); // let a click on a row land first
@@ -97,7 +101,8 @@ export class Picker {
     this.start = el.selectionStart - m[1].length - 1;
     this.rows = this.canned.match(m[1]);
     if (!this.rows.length) {
-      fill(this.list, h("li", { class: "none", role: "option", "aria-disabled": "true" }, this.canned.items.length ? `No canned response matches /${m[1]}` : "No canned responses yet (add them with “Canned responses” at the top)"));
+      const why = this.canned.loading ? "Loading canned responses…" : null;
+      fill(this.list, h("li", { class: "none", role: "option", "aria-disabled": "true" }, why || (this.canned.items.length ? `No canned response matches /${m[1]}` : "No canned responses yet (add them with “Canned responses” at the top)")));
       this.rows = [];
     } else {
       this.active = Math.min(this.active, this.rows.length - 1);
@@ -120,7 +125,6 @@ export class Picker {
       );
     }
     this.list.hidden = false;
-    el.setAttribute("aria-expanded", "true");
     if (this.rows.length) el.setAttribute("aria-activedescendant", `${this.id}-${this.active}`);
     else el.removeAttribute("aria-activedescendant");
   }
@@ -139,9 +143,9 @@ export class Picker {
     if (e.key === "ArrowDown") return stop(), this.move(1);
     if (e.key === "ArrowUp") return stop(), this.move(-1);
     if (e.key === "Escape") return stop(), this.close();
-    if ((e.key === "Enter" || e.key === "Tab") && !e.shiftKey && !e.isComposing && this.rows.length) {
-      stop();
-      this.insert(this.rows[this.active]);
+    if ((e.key === "Enter" || e.key === "Tab") && !e.shiftKey && !e.isComposing) {
+      if (this.rows.length) return stop(), this.insert(this.rows[this.active]);
+      if (e.key === "Enter" && this.canned.loading) stop(); // not "/tha" sent as a message while the list loads
     }
   }
 
@@ -157,7 +161,6 @@ export class Picker {
     if (!this.isOpen) return;
     this.list.hidden = true;
     this.active = 0;
-    this.input.setAttribute("aria-expanded", "false");
     this.input.removeAttribute("aria-activedescendant");
   }
 }
@@ -192,7 +195,7 @@ export class CannedDialog {
         this.text,
         h("label", { class: "inline" }, this.shared, " Shared with my organisation"),
         this.error,
-        h("menu", {}, this.cancelEdit, this.save),
+        h("menu", {}, this.save, this.cancelEdit),
       ),
       h("form", { method: "dialog" }, h("menu", {}, h("button", { value: "close" }, "Close"))),
     );

@@ -40,6 +40,15 @@ export function installKeys({ store, select, next, pane, details, picker }) {
   const button = h("button", { type: "button", id: "keys-help", "aria-keyshortcuts": "?", onclick: () => help.showModal() }, "Shortcuts (?)");
   document.querySelector("form.logout").before(button);
 
+  function focusQueue() {
+    // "Next" when something waits (Tab goes on to each row's Accept); the section itself otherwise.
+    const nextButton = document.getElementById("next");
+    if (!nextButton.disabled) return nextButton.focus();
+    const queue = document.getElementById("queue");
+    queue.tabIndex = -1;
+    queue.focus();
+  }
+
   const chatIds = () => [...store.chats.keys()];
   function step(by) {
     const ids = chatIds();
@@ -64,7 +73,7 @@ export function installKeys({ store, select, next, pane, details, picker }) {
       else if (code === "Slash" && !e.shiftKey && p && picker(p)) picker(p).open();
       else if (code === "KeyD" && e.shiftKey && p && !p.actions.hidden) p.send({ type: "agent_done" });
       else if (code === "KeyI" && !e.shiftKey && !details.el.hidden) details.el.focus();
-      else if (code === "KeyQ" && !e.shiftKey) document.getElementById("next").focus();
+      else if (code === "KeyQ" && !e.shiftKey) focusQueue();
       else done = false;
     } else if (e.key === "?" && !inField && !e.ctrlKey && !e.metaKey) {
       help.showModal();

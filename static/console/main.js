@@ -167,6 +167,7 @@ function renderPane(what) {
     if (what === "select") pane.focus();
   } else {
     pane.update(what);
+    if (what === "select") pane.focus(); // e.g. my join's answer after its push built the pane
   }
   collision.sync(); // an ended chat is no longer "viewed"
 }
@@ -293,6 +294,7 @@ async function start() {
   renderChatList();
   renderVisitors();
   renderRatings();
+  canned.load(); // ready before the first "/"
   await conn.start();
 }
 

@@ -42,7 +42,7 @@ def test_alice_manages_canned_responses_and_answers_with_one(horn, world, consol
     assert rows == [("hello", None), ("sig", world.alice.sid)]
 
     # The picker: "/" opens it, typing filters, arrows choose, Escape closes, Enter inserts.
-    box = alice.get_by_role("combobox", name="Message")
+    box = alice.get_by_role("textbox", name="Message")
     box.press_sequentially("Hi! /")
     picker = alice.get_by_role("listbox", name="Canned responses")
     expect(picker.get_by_role("option")).to_have_count(2)

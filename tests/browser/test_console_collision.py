@@ -18,10 +18,10 @@ def test_alice_sees_bob_viewing_and_typing_in_their_chat(horn, world, console, s
     expect(colleagues).to_have_text("Bob is viewing this chat")
     expect(bob.get_by_role("status", name="Colleagues on this chat")).to_have_text("Alice is viewing this chat")
 
-    bob.get_by_role("combobox", name="Message").press_sequentially("Let me check the invoice")
+    bob.get_by_role("textbox", name="Message").press_sequentially("Let me check the invoice")
     expect(colleagues).to_have_text("Bob is typing a reply…")
     screenshot(alice, "console-collision")
-    bob.get_by_role("combobox", name="Message").press("Enter")
+    bob.get_by_role("textbox", name="Message").press("Enter")
     expect(colleagues).to_have_text("Bob is viewing this chat")
     expect(alice.get_by_role("log", name="Conversation")).to_contain_text("Let me check the invoice")
 
