@@ -29,6 +29,7 @@ urlpatterns = [
     path("api/files", files.upload),
     path("api/canned", console.canned),
     path("api/canned/<str:canned_id>", console.canned_one),
+    path("api/bots", console.bots),
     path("files/<str:upload_id>/<str:name>", files.download),
     path("images", files.upload_b64_image),
     path("images/<str:upload_id>", files.image),

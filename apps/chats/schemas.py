@@ -213,6 +213,14 @@ class ViewingIn(MessageIn):
     event = ViewingEvent()
 
 
+class InviteEvent(StrictSerializer):
+    staff = IdField("staff")
+
+
+class InviteIn(MessageIn):
+    event = InviteEvent()
+
+
 class RateEvent(StrictSerializer):
     chat = ChatRef(required=False)
     score = StrictIntegerField(min_value=1, max_value=5)  # 4.0, "4" and true are refused, not coerced
@@ -227,6 +235,7 @@ class RateIn(MessageIn):
 SCHEMAS = {
     "typing": TypingIn,
     "viewing": ViewingIn,
+    "invite": InviteIn,
     "read": ReadIn,
     "info": TextIn,
     "text": ChatTextIn,

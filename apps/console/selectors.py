@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from apps.accounts.models import Bot
 from apps.chats.models import Chat
 from apps.core.errors import NotFound
 from apps.visitors.models import Visitor
@@ -71,3 +72,9 @@ def visitor_details(org_id: int, vid: str) -> dict:
             for c in chats
         ],
     }
+
+
+def active_bots(org_id: int) -> list[dict]:
+    """The bots a chat may be handed to (`transfer` with `to: {bot}`); their keys never leave the admin."""
+    rows = Bot.objects.filter(org_id=org_id, is_active=True).order_by("name", "bid").values_list("bid", "name")
+    return [{"id": bid, "name": name} for bid, name in rows]

@@ -1,5 +1,5 @@
 """Console endpoints: canned responses (GET/POST /api/canned, PATCH/DELETE /api/canned/{id}) and a
-visitor's details beside the chat (GET /api/visitors/{uid}).
+visitor's details beside the chat (GET /api/visitors/{uid}), the org's bots to hand a chat to (GET /api/bots).
 
 Staff members only (not bots): a personal response belongs to a person, and
 the picker is a console feature. Thin views: parse, authenticate, one action.
@@ -83,3 +83,9 @@ async def visitor(request, uid: str):
     if not ids.is_visitor_id(uid):
         raise BadId("not a well-formed visitor id", field="uid")
     return ok(visitor=await db(selectors.visitor_details, caller.org_id, uid))
+
+
+@api_view("GET")
+async def bots(request):
+    caller = await authenticate_person(request)
+    return ok(data=await db(selectors.active_bots, caller.org_id))
