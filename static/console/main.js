@@ -11,6 +11,7 @@ import { Canned, CannedDialog, Picker } from "./canned.js";
 import { Collision } from "./collision.js";
 import { Details } from "./details.js";
 import { installKeys } from "./keys.js";
+import { Team } from "./team.js";
 
 const CONNECTION_TEXT = {
   connecting: "Connecting…",
@@ -163,6 +164,7 @@ function renderPane(what) {
     pickers.set(pane, new Picker(canned, pane.input, pane.composer));
     fill($("conversation"), pane.el);
     collision.attach(pane);
+    team.attach(pane);
     pane.update("all");
     if (what === "select") pane.focus();
   } else {
@@ -263,6 +265,7 @@ conn.addEventListener("init", (e) => {
 conn.addEventListener("event", (e) => {
   store.apply(e.detail);
   collision.apply(e.detail);
+  team.apply(e.detail);
 });
 // Logging out or leaving: a socket closed by the navigation must not reconnect (and, the session
 // being gone, bounce the page to the login form before the logout's own redirect lands).
@@ -276,9 +279,13 @@ setInterval(() => {
 // --- canned responses, keyboard ---
 
 const cannedDialog = new CannedDialog(canned, { failed });
+const team = new Team(store, { failed, toast, accept });
 document
   .querySelector("form.logout")
-  .before(h("button", { type: "button", id: "canned-open", onclick: () => cannedDialog.open() }, "Canned responses"));
+  .before(
+    h("button", { type: "button", id: "canned-open", onclick: () => cannedDialog.open() }, "Canned responses"),
+    h("button", { type: "button", id: "bans-open", onclick: () => team.openBans() }, "Bans"),
+  );
 installKeys({ store, select, next: () => accept(null), pane: () => pane, details, picker: (p) => pickers.get(p) });
 
 async function start() {
