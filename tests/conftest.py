@@ -60,29 +60,49 @@ def _services_reachable():
     _sync_redis().ping()  # raises ConnectionError if Redis is down
 
 
-@pytest.fixture(scope="session")
-def server(django_db_setup, django_db_blocker):
-    """One uvicorn server, in a thread of the test process, on the test database."""
-    from horn.asgi import application
+class LiveServer:
+    """The suite's uvicorn server, in a thread of the test process; stop() and start() again restart it (same port)."""
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    # proxy_headers=False as in production (horn/serve.py): X-Forwarded-For is Horn's to judge (apps/guard/clientip.py).
-    config = uvicorn.Config(
-        application, host="127.0.0.1", port=port, log_level="warning", lifespan="on", proxy_headers=False
-    )
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    with django_db_blocker.unblock():
-        thread.start()
+    def __init__(self) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        from horn.asgi import application
+
+        # proxy_headers=False as in production (horn/serve.py): X-Forwarded-For is Horn's to judge
+        # (apps/guard/clientip.py). A short graceful shutdown: a restart test must not wait on long-polls.
+        config = uvicorn.Config(application, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on",
+                                proxy_headers=False, timeout_graceful_shutdown=2)  # fmt: skip
+        self.uv = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.uv.run, daemon=True)
+        self.thread.start()
         deadline = time.monotonic() + 20
-        while not uv.started:
+        while not self.uv.started:
             assert time.monotonic() < deadline, "uvicorn did not start"
             time.sleep(0.02)
-        yield f"http://127.0.0.1:{port}"
-        uv.should_exit = True
-        thread.join(timeout=10)
+
+    def stop(self) -> None:
+        self.uv.should_exit = True
+        self.thread.join(timeout=10)
+        assert not self.thread.is_alive(), "uvicorn did not stop"
+
+
+@pytest.fixture(scope="session")
+def horn_server(django_db_setup, django_db_blocker):
+    """One uvicorn server, in a thread of the test process, on the test database."""
+    live = LiveServer()
+    with django_db_blocker.unblock():
+        live.start()
+        yield live
+        live.stop()
+
+
+@pytest.fixture(scope="session")
+def server(horn_server) -> str:
+    return horn_server.url
 
 
 @pytest.fixture

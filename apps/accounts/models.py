@@ -8,6 +8,7 @@ from django.db import models
 from apps.core import ids
 
 from .hours import validate_business_hours, validate_timezone
+from .widget import validate_widget
 
 
 def _org_secret() -> str:
@@ -35,6 +36,9 @@ class Organisation(models.Model):
     # told `platform_closed` and may leave a message (see apps.accounts.hours).
     business_hours = models.JSONField(default=dict, blank=True, validators=[validate_business_hours])
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    # The embedded widget's look and questions: colour, position, greeting, language, pre_chat,
+    # offline_form, sound (apps.accounts.widget; missing keys take their defaults).
+    widget = models.JSONField(default=dict, blank=True, validators=[validate_widget])
     # What happens to an agent's open chats when their console goes away (every tab closed, or no
     # heartbeat for two intervals): "requeue" puts each chat they alone are in back at the front of
     # the queue, so no visitor waits for someone who went home; "keep" leaves them with the agent.

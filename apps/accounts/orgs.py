@@ -13,6 +13,7 @@ from apps.core.db import db
 from apps.core.errors import NotFound
 
 from .models import Organisation
+from .widget import effective as effective_widget
 
 TTL_SECONDS = 10.0
 
@@ -31,6 +32,7 @@ class OrgInfo:
     # The identity HMAC key (apps.visitors.identity). It never leaves the process; kept out of repr so
     # a logged OrgInfo does not print it.
     secret: str = field(default="", repr=False)
+    widget: dict = field(default_factory=dict)  # the widget settings, complete (apps.accounts.widget.effective)
 
 
 _cache: dict[int, tuple[float, OrgInfo]] = {}
@@ -50,6 +52,7 @@ def _load(org_id: int) -> OrgInfo | None:
             "max_file_size",
             "accepted_file_types",
             "secret",
+            "widget",
         )
         .first()
     )
@@ -69,6 +72,7 @@ def _load(org_id: int) -> OrgInfo | None:
         row["max_file_size"],
         types,
         row["secret"],
+        effective_widget(row["widget"]),
     )
 
 

@@ -1,4 +1,4 @@
-"""Server-rendered staff pages (full middleware stack): the console shell."""
+"""Server-rendered pages (full middleware stack): the console shell and the widget demo shop."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django.http import HttpResponseForbidden
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-from .models import Staff
+from .models import Organisation, Staff
 
 # The console shows visitors' text, file names and page titles: if any of it ever reached the DOM
 # as markup, this policy still runs no inline or foreign script. Images and push may live on
@@ -28,3 +28,17 @@ def console(request):
     response = render(request, "console/home.html", {"staff": staff})
     response["Content-Security-Policy"] = CONSOLE_CSP
     return response
+
+
+DEMO_ORG = "Demo"  # the org `horn_demo` (and so `make run`) creates
+
+
+def demo(request):
+    """GET /demo/: a sample shop with the widget on it, for the demo org, so a newcomer has something to click.
+
+    The widget talks to the origin the page was loaded from (Horn's own, always allowed), so the
+    page works at whatever address Horn is reached by, not only at HORN_PUBLIC_URL.
+    """
+    org = Organisation.objects.filter(name=DEMO_ORG).only("pk").first()
+    origin = f"{request.scheme}://{request.get_host()}"
+    return render(request, "demo/shop.html", {"org": org, "origin": origin}, status=200 if org else 503)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -102,3 +103,48 @@ def console(browser, server):
     for ctx in contexts:
         ctx.close()
     assert errors == [], errors
+
+
+@pytest.fixture
+def demo(horn):
+    """The demo shop's org ("Demo", as horn_demo makes it) with Alice on duty, and a helper to read staff's view."""
+    from apps.accounts.actions import create_organisation
+    from apps.chats import availability
+    from tests.conftest import _staff
+
+    org = create_organisation(name="Demo", allowed_origins=[])
+    alice = _staff(org, "alice", "Alice")
+    horn.get("/api/ping", headers=alice.auth).raise_for_status()  # present and `online`: chats are taken
+    availability.forget()
+    return SimpleNamespace(org=org, alice=alice)
+
+
+@pytest.fixture(scope="session")
+def host_site():
+    """A second website on loopback (another origin than Horn's), serving the pages a test puts in it.
+
+    Chromium lets a page reach a loopback server only from loopback (Local Network Access),
+    so a fulfilled Playwright route cannot stand in for the customer's site: this is a real one.
+    host_site.pages["/shop"] = "<html>...";  host_site.origin == "http://127.0.0.1:<port>"
+    """
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    pages: dict[str, str] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = pages.get(self.path.split("?")[0])
+            self.send_response(200 if body is not None else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write((body or "not found").encode())
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield SimpleNamespace(origin=f"http://127.0.0.1:{httpd.server_address[1]}", pages=pages)
+    httpd.shutdown()

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0005_visitor_surface"),
+        ("accounts", "0006_widget_settings"),
     ]
 
     operations = [
