@@ -23,8 +23,13 @@ export class Details {
       h("h2", { id: "details-title" }, "Visitor details"),
       this.body,
     );
-    const aside = document.querySelector("aside.visitors");
-    aside.prepend(this.el);
+    // Beside the chat on a laptop; on a tablet the visitors column is folded away (console.css),
+    // so the details move to the bottom of the side column instead.
+    const narrow = matchMedia("(max-width: 1100px)");
+    const place = () =>
+      narrow.matches ? document.querySelector("nav.side").append(this.el) : document.querySelector("aside.visitors").prepend(this.el);
+    narrow.addEventListener("change", place);
+    place();
   }
 
   /** The selected chat changed (or not): show its visitor. */
