@@ -537,18 +537,7 @@
   P.boot = function () {
     var self = this;
     this.build();
-    this.loadConfig().then(function (ok) {
-      if (!ok) return;
-      self.restyle();
-      self.render();
-      self.track().then(function (tracked) {
-        if (!tracked) return;
-        self.ready = true;
-        self.emit("ready", self.state());
-        if (store.get("chat") || self.customer || self.outbox().length) self.connect();
-        else self.pingLoop();
-      });
-    });
+    this.loadConfig().then(function (ok) { if (ok) self.start(); });
     var self2 = this;
     W.addEventListener("online", function () { if (self2.conn) self2.conn.nudge(); self2.flush(); });
     W.addEventListener("offline", function () { self2.renderBanner(); });
@@ -560,6 +549,20 @@
       self2.markRead();
     });
     this.watchNavigation();
+  };
+  P.start = function () {
+    // Config in hand: draw in its colours, track, and connect only if there is a chat to follow.
+    var self = this;
+    this.restyle();
+    this.render();
+    this.track().then(function (tracked) {
+      if (!tracked) return;
+      self.ready = true;
+      self.render();
+      self.emit("ready", self.state());
+      if (store.get("chat") || self.customer || self.outbox().length) self.connect();
+      else self.pingLoop();
+    });
   };
   P.loadConfig = function () {
     var self = this;
@@ -586,7 +589,8 @@
     this.render();
     var self = this;
     this.loadConfig().then(function (ok) {
-      if (ok) { self.restyle(); self.render(); if (!self.ready) self.track().then(function (t) { if (t) { self.ready = true; self.emit("ready", self.state()); } }); }
+      if (!ok) return;
+      if (self.ready) { self.restyle(); self.render(); } else self.start();
     });
   };
   P.visitor = function () {
