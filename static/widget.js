@@ -601,6 +601,9 @@
     var fp = store.get("fp");
     if (!fp) { fp = rid(16); store.set("fp", fp); }
     var body = { cid: CID, fp: fp, url: location.href.slice(0, 2048), title: document.title.slice(0, 512), referer: document.referrer.slice(0, 2048) };
+    var ua = uaInfo();
+    if (ua.os) body.os = ua.os;
+    if (ua.browser) body.browser = ua.browser;
     if (v && v.uid) body.uid = v.uid;
     if (this.customer) body.customer = this.customer;
     return http({ method: "POST", path: "/api/user/track", body: body, token: v && v.token }).then(function (r) {
@@ -625,6 +628,18 @@
       return false;
     });
   };
+  function uaInfo() {
+    // What staff see in the visitor list ("Firefox 128 on Linux"); a rough reading is enough.
+    var ua = navigator.userAgent || "";
+    var os = /Android/.test(ua) ? "Android" : /iPhone|iPad|iPod/.test(ua) ? "iOS" : /Windows/.test(ua) ? "Windows"
+      : /Mac OS X/.test(ua) ? "macOS" : /CrOS/.test(ua) ? "ChromeOS" : /Linux/.test(ua) ? "Linux" : "";
+    var names = [["Edg/", "Edge"], ["OPR/", "Opera"], ["Firefox/", "Firefox"], ["Chrome/", "Chrome"], ["Version/", "Safari"]];
+    for (var pair of names) {
+      var at = ua.indexOf(pair[0]);
+      if (at >= 0) return { os: os, browser: pair[1] + " " + parseInt(ua.slice(at + pair[0].length), 10) };
+    }
+    return { os: os, browser: "" };
+  }
   P.watchNavigation = function () {
     // Single-page sites change pages without a load: each change is a page view.
     var self = this, last = location.href, timer = null;
