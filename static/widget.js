@@ -288,13 +288,14 @@
       if (frame && frame.type) self.deliver(frame);
       else if (frame && frame.reinit) self.reinit();
       else if (frame && frame.interval) self.interval = frame.interval;
+      else if (frame && frame.code) self.lastError = frame; // the reason sent before a close (e.g. banned, 2007)
     };
     ws.onclose = function (e) {
       if (gen !== self.gen || probe && opened) return;
       if (!probe) self.ws = null;
       clearT(self.beatTimer);
       if (e.code === 4409) { self.reinit(); return; }
-      if (e.code === 4401 || e.code === 4403) { self.running = false; self.setMode("offline"); self.h.onAuth({ status: e.code === 4401 ? 401 : 403, body: null }); return; }
+      if (e.code === 4401 || e.code === 4403) { self.running = false; self.setMode("offline"); self.h.onAuth({ status: e.code === 4401 ? 401 : 403, body: self.lastError || null }); return; }
       if (!opened) { self.wsFailed(probe); return; }
       self.retry(self.connect); // a drop after working: reconnect (with backoff) from the cursor
     };
