@@ -22,7 +22,7 @@ export class Collision {
     this.chatId = null;
     this.timer = null;
     this.up = false; // the push connection is live (websocket or long-poll)
-    this.sweeper = setInterval(() => this.expire(), 5_000);
+    this.sweeper = setInterval(() => this.expire(), 5_000); // fades within 5 s of its deadline: plenty for a hint
     document.addEventListener("visibilitychange", () => this.sync());
     // Say "viewing" only once the push connection can carry colleagues' answers back. After a
     // reconnect, say it again (their own repeats fill in what was missed within a third of an interval).
