@@ -11,8 +11,9 @@ import { h, fill } from "./dom.js";
 
 const TYPING_TTL_MS = 20_000; // as the sneak peek: a colleague who closed the tab mid-sentence fades out
 
-export class Collision {
+export class Collision extends EventTarget {
   constructor(store, conn) {
+    super();
     this.store = store;
     this.conn = conn;
     this.viewers = new Map(); // chat id -> Map(sid -> {name, at})
@@ -100,9 +101,11 @@ export class Collision {
     if (!item.chat || !item.from || item.from.id === this.store.me.sid) return;
     let map = table.get(item.chat.id);
     if (!map) table.set(item.chat.id, (map = new Map()));
+    const had = map.has(item.from.id);
     if (on) map.set(item.from.id, { name: item.from.name || "A colleague", at: Date.now() });
     else map.delete(item.from.id);
-    if (item.chat.id === this.chatId) this.render();
+    // A repeat only moves the deadline: nothing to draw (and the chat list keeps its focus).
+    if (had !== !!on) this.render();
   }
 
   expire() {
@@ -116,12 +119,18 @@ export class Collision {
     if (changed) this.render();
   }
 
-  /** Names of colleagues viewing / typing in a chat (for the chat list too). */
+  /** Names of colleagues on a chat: typing or viewing (for the chat list). */
+  colleagues(chatId) {
+    return [...new Set([...this.names(this.typers, chatId), ...this.names(this.viewers, chatId)])];
+  }
+
+  /** Names of colleagues viewing / typing in a chat. */
   names(table, chatId) {
     return [...(table.get(chatId) || new Map()).values()].map((v) => v.name);
   }
 
   render() {
+    this.dispatchEvent(new Event("change")); // the chat list shows who is on each chat too
     if (!this.el) return;
     const typing = this.names(this.typers, this.chatId);
     const viewing = this.names(this.viewers, this.chatId).filter((n) => !typing.includes(n));

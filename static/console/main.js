@@ -133,6 +133,7 @@ function renderChatList() {
               h("span", { class: "name" }, visitorLabel(store, chat.creator, chat.customer)),
               chat.state === "ended" ? h("span", { class: "tag" }, "ended") : null,
               chat.peek ? h("span", { class: "tag" }, "typing") : null,
+              ...collision.colleagues(chat.id).map((name) => h("span", { class: "tag colleague-tag", title: `${name} has this chat open` }, name)),
               unread ? h("span", { class: "unread", "aria-label": `${unread} unread` }, String(unread)) : null,
             ),
           );
@@ -262,6 +263,7 @@ conn.addEventListener("init", (e) => {
   store.applyInit(e.detail);
   store.refreshVisitors();
 });
+collision.addEventListener("change", () => renderChatList());
 conn.addEventListener("event", (e) => {
   store.apply(e.detail);
   collision.apply(e.detail);

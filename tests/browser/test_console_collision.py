@@ -16,6 +16,7 @@ def test_alice_sees_bob_viewing_and_typing_in_their_chat(horn, world, console, s
 
     bob = console(world.bob)
     expect(colleagues).to_have_text("Bob is viewing this chat")
+    expect(alice.get_by_role("list", name="My chats").get_by_title("Bob has this chat open")).to_be_visible()
     expect(bob.get_by_role("status", name="Colleagues on this chat")).to_have_text("Alice is viewing this chat")
 
     bob.get_by_role("textbox", name="Message").press_sequentially("Let me check the invoice")
