@@ -69,9 +69,9 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(out))
         else:
-            self.stdout.write(self._human(out))
+            self.stdout.write(self._human(out, demo_shop=org == "Demo"))
 
-    def _human(self, out: dict) -> str:
+    def _human(self, out: dict, *, demo_shop: bool) -> str:
         base = settings.HORN_PUBLIC_URL
         lines = [
             f"Horn: {base}  (organisation id {out['oid']}, allowed origin {out['origin']})",
@@ -80,6 +80,8 @@ class Command(BaseCommand):
             f"  widget snippet: {out['snippet']}",
             "  demo staff (login / password / API token):",
         ]
+        if demo_shop:  # /demo/ shows the widget of the org named "Demo" (apps/accounts/pages.py)
+            lines.insert(1, f"  demo shop:     {base}/demo/  (chat there, answer at {base}/ as alice)")
         lines += [f"    {s['username']} / {s['password']} / {s['token']}" for s in out["staff"]]
         return "\n".join(lines)
 
