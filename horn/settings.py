@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "apps.monitor",
     "apps.files",
     "apps.guard",
+    "apps.console",
 ]
 
 # The console and admin go through the full stack. The hot API paths do not:
@@ -209,6 +210,9 @@ HORN_REDIS_MAX_CONNECTIONS = env_int("HORN_REDIS_MAX_CONNECTIONS", 200, minimum=
 HORN_REDIS_POOL_TIMEOUT = env_int("HORN_REDIS_POOL_TIMEOUT", 5, minimum=1)
 HORN_HEARTBEAT_INTERVAL = env_int("HORN_HEARTBEAT_INTERVAL", 30, minimum=1)
 HORN_MAX_TEXT = env_int("HORN_MAX_TEXT", 10_000, minimum=1)
+# Canned responses per scope (an org's shared ones, or one person's): the console lists them all in its
+# picker; a real team keeps dozens, a runaway script would keep adding.
+HORN_CANNED_MAX = env_int("HORN_CANNED_MAX", 500, minimum=1)
 HORN_DEMO_ORIGIN = env_str("HORN_DEMO_ORIGIN", HORN_PUBLIC_URL)
 HORN_PUSH_ADDR = env_str("HORN_PUSH_ADDR")  # host:port clients should push-connect to; default: request host
 HORN_SERVE_STATIC = env_bool("HORN_SERVE_STATIC", True)

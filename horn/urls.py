@@ -6,6 +6,7 @@ from apps.accounts import pages
 from apps.accounts import views as accounts
 from apps.chats import search_views
 from apps.chats import views as chats
+from apps.console import views as console
 from apps.files import views as files
 from apps.guard import views as guard
 from apps.monitor import views as monitor
@@ -24,11 +25,15 @@ urlpatterns = [
     path("api/visitors/ban", guard.ban),
     path("api/visitors/unban", guard.unban),
     path("api/visitors/bans", guard.bans_list),
+    path("api/visitors/<str:uid>", console.visitor),
     path("api/staff/online", accounts.staff_online),
     path("api/staff/info", accounts.staff_info),
     path("api/staff/status", accounts.staff_status),
     path("api/widget/config", accounts.widget_config),
     path("api/files", files.upload),
+    path("api/canned", console.canned),
+    path("api/canned/<str:canned_id>", console.canned_one),
+    path("api/bots", console.bots),
     path("files/<str:upload_id>/<str:name>", files.download),
     path("images", files.upload_b64_image),
     path("images/<str:upload_id>", files.image),

@@ -288,13 +288,14 @@
       if (frame && frame.type) self.deliver(frame);
       else if (frame && frame.reinit) self.reinit();
       else if (frame && frame.interval) self.interval = frame.interval;
+      else if (frame && frame.code) self.lastError = frame; // the reason sent before a close (e.g. banned, 2007)
     };
     ws.onclose = function (e) {
       if (gen !== self.gen || probe && opened) return;
       if (!probe) self.ws = null;
       clearT(self.beatTimer);
       if (e.code === 4409) { self.reinit(); return; }
-      if (e.code === 4401 || e.code === 4403) { self.running = false; self.setMode("offline"); self.h.onAuth({ status: e.code === 4401 ? 401 : 403, body: null }); return; }
+      if (e.code === 4401 || e.code === 4403) { self.running = false; self.setMode("offline"); self.h.onAuth({ status: e.code === 4401 ? 401 : 403, body: self.lastError || null }); return; }
       if (!opened) { self.wsFailed(probe); return; }
       self.retry(self.connect); // a drop after working: reconnect (with backoff) from the cursor
     };
@@ -537,18 +538,7 @@
   P.boot = function () {
     var self = this;
     this.build();
-    this.loadConfig().then(function (ok) {
-      if (!ok) return;
-      self.restyle();
-      self.render();
-      self.track().then(function (tracked) {
-        if (!tracked) return;
-        self.ready = true;
-        self.emit("ready", self.state());
-        if (store.get("chat") || self.customer || self.outbox().length) self.connect();
-        else self.pingLoop();
-      });
-    });
+    this.loadConfig().then(function (ok) { if (ok) self.start(); });
     var self2 = this;
     W.addEventListener("online", function () { if (self2.conn) self2.conn.nudge(); self2.flush(); });
     W.addEventListener("offline", function () { self2.renderBanner(); });
@@ -560,6 +550,20 @@
       self2.markRead();
     });
     this.watchNavigation();
+  };
+  P.start = function () {
+    // Config in hand: draw in its colours, track, and connect only if there is a chat to follow.
+    var self = this;
+    this.restyle();
+    this.render();
+    this.track().then(function (tracked) {
+      if (!tracked) return;
+      self.ready = true;
+      self.render();
+      self.emit("ready", self.state());
+      if (store.get("chat") || self.customer || self.outbox().length) self.connect();
+      else self.pingLoop();
+    });
   };
   P.loadConfig = function () {
     var self = this;
@@ -586,7 +590,8 @@
     this.render();
     var self = this;
     this.loadConfig().then(function (ok) {
-      if (ok) { self.restyle(); self.render(); if (!self.ready) self.track().then(function (t) { if (t) { self.ready = true; self.emit("ready", self.state()); } }); }
+      if (!ok) return;
+      if (self.ready) { self.restyle(); self.render(); } else self.start();
     });
   };
   P.visitor = function () {
@@ -597,6 +602,9 @@
     var fp = store.get("fp");
     if (!fp) { fp = rid(16); store.set("fp", fp); }
     var body = { cid: CID, fp: fp, url: location.href.slice(0, 2048), title: document.title.slice(0, 512), referer: document.referrer.slice(0, 2048) };
+    var ua = uaInfo();
+    if (ua.os) body.os = ua.os;
+    if (ua.browser) body.browser = ua.browser;
     if (v && v.uid) body.uid = v.uid;
     if (this.customer) body.customer = this.customer;
     return http({ method: "POST", path: "/api/user/track", body: body, token: v && v.token }).then(function (r) {
@@ -621,6 +629,18 @@
       return false;
     });
   };
+  function uaInfo() {
+    // What staff see in the visitor list ("Firefox 128 on Linux"); a rough reading is enough.
+    var ua = navigator.userAgent || "";
+    var os = /Android/.test(ua) ? "Android" : /iPhone|iPad|iPod/.test(ua) ? "iOS" : /Windows/.test(ua) ? "Windows"
+      : /Mac OS X/.test(ua) ? "macOS" : /CrOS/.test(ua) ? "ChromeOS" : /Linux/.test(ua) ? "Linux" : "";
+    var names = [["Edg/", "Edge"], ["OPR/", "Opera"], ["Firefox/", "Firefox"], ["Chrome/", "Chrome"], ["Version/", "Safari"]];
+    for (var pair of names) {
+      var at = ua.indexOf(pair[0]);
+      if (at >= 0) return { os: os, browser: pair[1] + " " + parseInt(ua.slice(at + pair[0].length), 10) };
+    }
+    return { os: os, browser: "" };
+  }
   P.watchNavigation = function () {
     // Single-page sites change pages without a load: each change is a page view.
     var self = this, last = location.href, timer = null;

@@ -39,6 +39,13 @@ class Organisation(models.Model):
     # The embedded widget's look and questions: colour, position, greeting, language, pre_chat,
     # offline_form, sound (apps.accounts.widget; missing keys take their defaults).
     widget = models.JSONField(default=dict, blank=True, validators=[validate_widget])
+    # What happens to an agent's open chats when their console goes away (every tab closed, or no
+    # heartbeat for two intervals): "requeue" puts each chat they alone are in back at the front of
+    # the queue, so no visitor waits for someone who went home; "keep" leaves them with the agent.
+    REQUEUE, KEEP = "requeue", "keep"
+    offline_chats = models.CharField(
+        max_length=8, choices=[(REQUEUE, "back to the queue"), (KEEP, "stay with the agent")], default=REQUEUE
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

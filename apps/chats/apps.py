@@ -8,9 +8,11 @@ class ChatsConfig(AppConfig):
     def ready(self) -> None:
         from apps.realtime import presence
 
+        from .actions.away import staff_went_offline
         from .actions.routing import staff_came_online
 
         presence.staff_online_hooks.append(staff_came_online)
+        presence.staff_offline_hooks.append(staff_went_offline)
 
         from django.db.models.signals import post_migrate
 

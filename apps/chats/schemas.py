@@ -205,6 +205,22 @@ class TypingIn(MessageIn):
     event = TypingEvent()
 
 
+class ViewingEvent(StrictSerializer):
+    on = StrictBooleanField()
+
+
+class ViewingIn(MessageIn):
+    event = ViewingEvent()
+
+
+class InviteEvent(StrictSerializer):
+    staff = IdField("staff")
+
+
+class InviteIn(MessageIn):
+    event = InviteEvent()
+
+
 class RateEvent(StrictSerializer):
     chat = ChatRef(required=False)
     score = StrictIntegerField(min_value=1, max_value=5)  # 4.0, "4" and true are refused, not coerced
@@ -218,6 +234,8 @@ class RateIn(MessageIn):
 
 SCHEMAS = {
     "typing": TypingIn,
+    "viewing": ViewingIn,
+    "invite": InviteIn,
     "read": ReadIn,
     "info": TextIn,
     "text": ChatTextIn,

@@ -27,6 +27,9 @@ ORGS = "presence-orgs"
 # Coroutine functions called with (org_id, uid) when a staff member comes online
 # (apps.chats registers automatic assignment here).
 staff_online_hooks: list = []
+# ... and when one goes offline (expired: no ping or connection for two heartbeat intervals). Called by
+# the one process whose ZREM removed them (apps.chats hands their chats back to the queue here).
+staff_offline_hooks: list = []
 
 
 def key(org_id: int, role: str) -> str:
@@ -81,6 +84,9 @@ async def sweep() -> None:
             for uid in expired:
                 if await redis.zrem(key(org_id, role), uid):
                     await notify(Notice(int(org_id), "presence", {"uid": uid, "role": role, "online": False}))
+                    if role == "staff":
+                        for hook in staff_offline_hooks:
+                            await hook(int(org_id), uid)
     for role in ROLES:
         await redis.zremrangebyscore(total_key(role), "-inf", edge)
 

@@ -28,9 +28,10 @@ export function csrfToken() {
 
 /**
  * api("GET", "/api/state/init") -> the JSON body (code 0), or throws ApiError.
- * `query`: an object of query parameters; `json`: a body to send as JSON; `form`: a FormData.
+ * `query`: an object of query parameters; `json`: a body to send as JSON; `form`: a FormData;
+ * `keepalive`: the request outlives the page (a last word sent while it closes).
  */
-export async function api(method, path, { query, json, form, signal } = {}) {
+export async function api(method, path, { query, json, form, signal, keepalive } = {}) {
   const url = new URL(path, location.origin);
   for (const [k, v] of Object.entries(query || {})) {
     if (v !== undefined && v !== null) url.searchParams.set(k, String(v));
@@ -46,7 +47,7 @@ export async function api(method, path, { query, json, form, signal } = {}) {
   if (method !== "GET" && method !== "HEAD") headers["X-CSRFToken"] = csrfToken();
   let response;
   try {
-    response = await fetch(url, { method, headers, body, credentials: "same-origin", signal });
+    response = await fetch(url, { method, headers, body, credentials: "same-origin", signal, keepalive: !!keepalive });
   } catch (err) {
     if (err.name === "AbortError") throw err;
     throw new ApiError(0, { code: 0, msg: "network error: Horn cannot be reached" });
@@ -62,7 +63,7 @@ export async function api(method, path, { query, json, form, signal } = {}) {
 }
 
 /** POST /api/message with a client_msg_id, so a retried click stores nothing twice. */
-export function sendMessage(body) {
+export function sendMessage(body, { keepalive } = {}) {
   const key = crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(36).slice(2)}`;
-  return api("POST", "/api/message", { json: { client_msg_id: key.replace(/[^0-9A-Za-z._:-]/g, ""), ...body } });
+  return api("POST", "/api/message", { json: { client_msg_id: key.replace(/[^0-9A-Za-z._:-]/g, ""), ...body }, keepalive });
 }

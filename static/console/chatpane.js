@@ -225,6 +225,7 @@ export class ChatPane {
       await this.send({ type: "transfer", event: { to: { queue: name } } });
     };
     dialog.showModal();
+    this.transferBots(dialog);
     try {
       const data = await api("GET", "/api/staff/online");
       const others = data.data.filter((s) => s.uid !== this.store.me.sid);
@@ -251,6 +252,35 @@ export class ChatPane {
     } catch (err) {
       dialog.close();
       this.failed(err);
+    }
+  }
+
+  async transferBots(dialog) {
+    const list = document.getElementById("transfer-bots");
+    fill(list);
+    try {
+      const data = await api("GET", "/api/bots");
+      fill(
+        list,
+        data.data.length
+          ? data.data.map((b) =>
+              h(
+                "button",
+                {
+                  type: "button",
+                  class: "colleague",
+                  onclick: async () => {
+                    dialog.close();
+                    await this.send({ type: "transfer", event: { to: { bot: b.id } } });
+                  },
+                },
+                b.name,
+              ),
+            )
+          : h("p", { class: "meta" }, "This organisation has no bot."),
+      );
+    } catch {
+      fill(list, h("p", { class: "meta" }, "Bots unavailable."));
     }
   }
 

@@ -7,6 +7,11 @@ import { h, fill, since } from "./dom.js";
 import { Store } from "./store.js";
 import { ChatPane } from "./chatpane.js";
 import { visitorLabel } from "./messages.js";
+import { Canned, CannedDialog, Picker } from "./canned.js";
+import { Collision } from "./collision.js";
+import { Details } from "./details.js";
+import { installKeys } from "./keys.js";
+import { Team } from "./team.js";
 
 const CONNECTION_TEXT = {
   connecting: "Connecting…",
@@ -21,6 +26,11 @@ const store = new Store();
 const conn = new Connection();
 const $ = (id) => document.getElementById(id);
 let pane = null;
+// Later slices' parts, each in its own module: they get the pane when one is built.
+const canned = new Canned();
+const collision = new Collision(store, conn);
+const details = new Details(store, { failed: (err) => failed(err) });
+const pickers = new WeakMap(); // ChatPane -> its canned picker
 
 store.me.sid = document.body.dataset.sid;
 store.me.name = document.body.dataset.name;
@@ -123,6 +133,7 @@ function renderChatList() {
               h("span", { class: "name" }, visitorLabel(store, chat.creator, chat.customer)),
               chat.state === "ended" ? h("span", { class: "tag" }, "ended") : null,
               chat.peek ? h("span", { class: "tag" }, "typing") : null,
+              ...collision.colleagues(chat.id).map((name) => h("span", { class: "tag colleague-tag", title: `${name} has this chat open` }, name)),
               unread ? h("span", { class: "unread", "aria-label": `${unread} unread` }, String(unread)) : null,
             ),
           );
@@ -138,9 +149,11 @@ function select(chatId) {
 
 function renderPane(what) {
   const chat = store.selected ? store.chats.get(store.selected) : null;
+  details.show(chat);
   if (!chat) {
     if (pane) pane.destroy();
     pane = null;
+    collision.detach();
     fill($("conversation"), h("p", { class: "empty" }, "No chat selected. Accept one from the queue."));
     return;
   }
@@ -149,12 +162,17 @@ function renderPane(what) {
     // After a reinit the same chat is a new object: the half-written reply goes with it.
     if (pane && pane.chat.id === chat.id) chat.draftReply = pane.input.value;
     pane = new ChatPane(store, chat, { failed, toast });
+    pickers.set(pane, new Picker(canned, pane.input, pane.composer));
     fill($("conversation"), pane.el);
+    collision.attach(pane);
+    team.attach(pane);
     pane.update("all");
     if (what === "select") pane.focus();
   } else {
     pane.update(what);
+    if (what === "select") pane.focus(); // e.g. my join's answer after its push built the pane
   }
+  collision.sync(); // an ended chat is no longer "viewed"
 }
 
 // --- visitors ---
@@ -219,6 +237,7 @@ function renderTitle() {
 store.addEventListener("change", (e) => {
   const what = e.detail;
   if (what === "visitors") {
+    details.visitorsChanged();
     renderVisitors();
     renderQueue(); // labels may have names now
     return;
@@ -244,7 +263,12 @@ conn.addEventListener("init", (e) => {
   store.applyInit(e.detail);
   store.refreshVisitors();
 });
-conn.addEventListener("event", (e) => store.apply(e.detail));
+collision.addEventListener("change", () => renderChatList());
+conn.addEventListener("event", (e) => {
+  store.apply(e.detail);
+  collision.apply(e.detail);
+  team.apply(e.detail);
+});
 // Logging out or leaving: a socket closed by the navigation must not reconnect (and, the session
 // being gone, bounce the page to the login form before the logout's own redirect lands).
 document.querySelector("form.logout").addEventListener("submit", () => conn.stop());
@@ -253,6 +277,18 @@ document.addEventListener("visibilitychange", () => pane && pane.update("visible
 setInterval(() => {
   renderQueue();
 }, TICK_MS);
+
+// --- canned responses, keyboard ---
+
+const cannedDialog = new CannedDialog(canned, { failed });
+const team = new Team(store, { failed, toast, accept });
+document
+  .querySelector("form.logout")
+  .before(
+    h("button", { type: "button", id: "canned-open", onclick: () => cannedDialog.open() }, "Canned responses"),
+    h("button", { type: "button", id: "bans-open", onclick: () => team.openBans() }, "Bans"),
+  );
+installKeys({ store, select, next: () => accept(null), pane: () => pane, details, picker: (p) => pickers.get(p) });
 
 async function start() {
   try {
@@ -267,6 +303,7 @@ async function start() {
   renderChatList();
   renderVisitors();
   renderRatings();
+  canned.load(); // ready before the first "/"
   await conn.start();
 }
 

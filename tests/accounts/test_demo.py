@@ -47,3 +47,11 @@ def test_demo_passwords_log_in(horn, server):
     user = StaffUser(member["sid"], member["username"], member["password"], member["token"], 0)
     with login(server, user) as client:
         assert ok(client.get("/api/staff/info"))["staff_id"] == member["sid"]
+
+
+def test_the_demo_org_has_shared_canned_responses_once(horn):
+    first = demo()
+    demo()
+    token = {"Authorization": f"Token {first['staff'][0]['token']}"}
+    rows = ok(horn.get("/api/canned", headers=token))["data"]
+    assert [(c["shortcut"], c["shared"]) for c in rows] == [("bye", True), ("hello", True), ("thanks", True)]

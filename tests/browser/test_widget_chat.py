@@ -62,7 +62,9 @@ def test_a_visitor_chats_with_an_agent_and_a_reload_keeps_the_conversation(page,
         if [v["url"] for v in ok(horn.get("/api/users/online", headers=demo.alice.auth))["data"]][0].endswith("/cart"):
             break
         page.wait_for_timeout(100)
-    assert ok(horn.get("/api/users/online", headers=demo.alice.auth))["data"][0]["url"].endswith("/demo/cart")
+    seen = ok(horn.get("/api/users/online", headers=demo.alice.auth))["data"][0]
+    assert seen["url"].endswith("/demo/cart") and seen["title"] == "Nordic Mugs — Horn demo shop"
+    assert seen["os"] == "Linux" and seen["browser"].startswith("Chrome ")
     with open_ws(server, demo.alice) as staff_ws:
         page.goto("/demo/")
 

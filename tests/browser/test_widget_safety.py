@@ -137,3 +137,20 @@ def test_a_strict_content_security_policy_needs_only_horns_origin(page, horn, wo
     w.get_by_role("textbox", name="Message").press("Enter")
     expect(w.locator(".msg.me:not(.pending)", has_text="Hello under a strict CSP")).to_be_visible()
     assert violations == []
+
+
+def test_a_banned_visitor_is_told_the_chat_is_unavailable(page, horn, demo):
+    from tests.browser.test_widget_chat import waiting_chat
+
+    page.goto("/demo/")
+    w = widget(page)
+    w.get_by_role("button", name="Open chat").click()
+    w.get_by_role("textbox", name="Message").fill("spam spam spam")
+    w.get_by_role("textbox", name="Message").press("Enter")
+    expect(w.locator(".msg.me:not(.pending)")).to_have_count(1)
+    waiting_chat(horn, demo.alice)
+    uid = page.evaluate("Horn.state().visitor.uid")
+    ok(horn.post("/api/visitors/ban", json={"uid": uid, "reason": "spam"}, headers=demo.alice.auth))
+    expect(w.get_by_role("alert")).to_contain_text("The chat is unavailable right now.")
+    expect(w.get_by_role("alert")).to_contain_text("(2007)")
+    expect(w.get_by_role("textbox", name="Message")).to_be_hidden()

@@ -127,6 +127,7 @@ def test_the_admin_refuses_bad_business_hours_and_saves_good_ones(horn, world, a
         "secret": world.acme.secret,
         "timezone": "Europe/Stockholm",
         "business_hours": '{"mon": [["09:00", "25:00"]]}',
+        "offline_chats": "requeue",
     }
     page = admin_client.post(url, form)
     assert page.status_code == 200 and b"is not an [open, close] pair" in page.content

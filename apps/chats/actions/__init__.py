@@ -5,7 +5,7 @@ runs the type's action in one transaction on a DB thread, then publishes what
 was committed and settles the org's routing (automatic assignment, queue
 places: `routing.settle`). Content posts, the bulk of the traffic, go through
 the group commit (`groupcommit`), which stores and publishes them in batches.
-Transient types (typing, read, client_unload) store nothing and are pushed.
+Transient types (typing, read, client_unload, viewing, invite) store nothing and are pushed.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from .rate import rate
 from .request import request_chat
 from .routing import settle
 from .typing import client_unload, platform_closed, read, typing
+from .viewing import invite, viewing
 
 ANYONE = frozenset({USER, STAFF, BOT})
 STAFF_SIDE = frozenset({STAFF, BOT})
@@ -56,6 +57,8 @@ ACTIONS = {
     "customer_identified": (customer_identified, STAFF_SIDE),
     "end_chat": (end_chat, ANYONE),
     "typing": (typing, ANYONE),
+    "viewing": (viewing, frozenset({STAFF})),  # collision detection: people look at chats, bots do not
+    "invite": (invite, STAFF_SIDE),  # ask a colleague to join; they accept with join_chat
     "read": (read, ANYONE),
     "client_left": (client_left, frozenset({USER})),
     "client_unload": (client_unload, frozenset({USER})),
@@ -63,7 +66,7 @@ ACTIONS = {
     "join_chat": (join_chat, STAFF_SIDE),
     "rate": (rate, frozenset({USER})),  # the visitor's judgement of staff, not staff's own
 }
-TRANSIENT = (typing, read, client_unload)  # pushed to members, nothing stored
+TRANSIENT = (typing, read, client_unload, viewing, invite)  # pushed to members, nothing stored
 ATTACHMENTS = ("file", "image")  # content that points at an upload
 
 

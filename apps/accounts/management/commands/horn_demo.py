@@ -19,8 +19,15 @@ from rest_framework.authtoken.models import Token
 
 from apps.accounts.actions import create_organisation, create_staff
 from apps.accounts.models import Organisation
+from apps.console.models import CannedResponse
 
 DEMO_STAFF = [("alice", "Alice", "female"), ("bob", "Bob", "male")]
+# Shared canned responses, so that "/" in the console's message box has something to offer.
+DEMO_CANNED = [
+    ("hello", "Hello! How can I help you today?"),
+    ("thanks", "Thanks for waiting! Let me look into it."),
+    ("bye", "Glad I could help. Have a nice day!"),
+]
 
 
 def demo_password(org_name: str, username: str) -> str:
@@ -52,15 +59,19 @@ class Command(BaseCommand):
                 organisation.allowed_origins = [*organisation.allowed_origins, origin]
                 organisation.save(update_fields=["allowed_origins"])
             staff = [self._staff(organisation, *row) for row in DEMO_STAFF]
+            for shortcut, text in DEMO_CANNED:
+                CannedResponse.objects.get_or_create(
+                    org=organisation, owner=None, shortcut=shortcut, defaults={"text": text}
+                )
         out = {"oid": organisation.pk, "origin": origin, "snippet": snippet(organisation.pk), "staff": staff}
         # The key the shop's server signs customer ids with (identity verification); like the tokens, demo only.
         out["identity_secret"] = organisation.secret
         if options["json"]:
             self.stdout.write(json.dumps(out))
         else:
-            self.stdout.write(self._human(out))
+            self.stdout.write(self._human(out, demo_shop=org == "Demo"))
 
-    def _human(self, out: dict) -> str:
+    def _human(self, out: dict, *, demo_shop: bool) -> str:
         base = settings.HORN_PUBLIC_URL
         lines = [
             f"Horn: {base}  (organisation id {out['oid']}, allowed origin {out['origin']})",
@@ -69,6 +80,8 @@ class Command(BaseCommand):
             f"  widget snippet: {out['snippet']}",
             "  demo staff (login / password / API token):",
         ]
+        if demo_shop:  # /demo/ shows the widget of the org named "Demo" (apps/accounts/pages.py)
+            lines.insert(1, f"  demo shop:     {base}/demo/  (chat there, answer at {base}/ as alice)")
         lines += [f"    {s['username']} / {s['password']} / {s['token']}" for s in out["staff"]]
         return "\n".join(lines)
 
