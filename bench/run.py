@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import horn_scenarios
+from . import horn_scenarios, search_scenario
 from .loadgen import Receiver, percentiles, stamp_text
 from .systems import RATE_LIMITS_ON, Horn, Limit, Naive, System, gather_limited, rss_kb
 
@@ -47,8 +47,21 @@ FULL = {
     "upload_concurrency": 8,
     "upload_seconds": 6,
     "ratelimit_rate": 1000,
+    "search_messages": 1_000_000,  # the target: search p99 <= 100 ms over a million stored messages
+    "search_samples": 50,
 }
-SCENARIOS = ("chat", "fanout", "ping", "longpoll", "uploads", "growth", "robustness", "connections", "ratelimit")
+SCENARIOS = (
+    "chat",
+    "fanout",
+    "ping",
+    "longpoll",
+    "uploads",
+    "growth",
+    "robustness",
+    "connections",
+    "ratelimit",
+    "search",
+)
 SMOKE = {
     "rooms": 10,
     "rates": [20, 50],
@@ -70,6 +83,8 @@ SMOKE = {
     "upload_concurrency": 2,
     "upload_seconds": 1,
     "ratelimit_rate": 50,
+    "search_messages": 10_000,
+    "search_samples": 5,
 }
 
 
@@ -334,6 +349,8 @@ async def run_system(system: System, cfg: dict, only: set[str]) -> dict:
             out["growth"] = await horn_scenarios.growth(system, cfg)
         if isinstance(system, Horn) and "robustness" in only:
             out["robustness"] = await horn_scenarios.robustness(system, cfg)
+        if isinstance(system, Horn) and "search" in only:  # last: it leaves a million messages behind
+            out["search"] = await search_scenario.search(system, cfg)
         await system.close()
     finally:
         system.stop()
@@ -425,6 +442,11 @@ def table(results: dict) -> str:
     for label in ("off", "on"):
         only(f"chat {rl['rate']}/s, rate limits {label}: p50 / p99", f"{rl[label]['p50']} / {rl[label]['p99']}", "ms")
     only(f"chat {rl['rate']}/s: p99 cost of rate limits", rl["p99_increase_pct"], "%")
+    se = h["search"]
+    for shape, r in se["by_shape"].items():
+        only(f"search at {se['messages']:,} msgs, {shape}: p50 / p99", f"{r['p50']} / {r['p99']}", "ms")
+    only(f"search at {se['messages']:,} msgs, all shapes: p50 / p99", f"{se['all']['p50']} / {se['all']['p99']}", "ms")
+    only(f"send at {se['messages']:,} indexed msgs: p50 / p99", f"{se['send_p50']} / {se['send_p99']}", "ms")
     rb = h["robustness"]
     only("Redis restarted mid-load: delivered", rb["redis_restart"]["delivered_ratio"])
     only("Redis restarted mid-load: worst delay", rb["redis_restart"]["max_ms"], "ms")
@@ -454,6 +476,8 @@ async def main(args) -> None:
     }
     if args.rates:
         cfg = {**cfg, "rates": [int(r) for r in args.rates.split(",")]}
+    if args.search_messages:
+        cfg = {**cfg, "search_messages": args.search_messages}
     only = set(args.only.split(",")) if args.only else set(SCENARIOS)
     for system in (Horn(18001), Limit(18002), Naive(18003)):
         if args.systems and system.name not in args.systems.split(","):
@@ -475,4 +499,5 @@ if __name__ == "__main__":
     parser.add_argument("--systems", help="comma-separated subset of horn,limit,naive (while working on one)")
     parser.add_argument("--only", help="comma-separated subset of " + ",".join(SCENARIOS))
     parser.add_argument("--rates", help="chat-shaped rates, e.g. 500,1000")
+    parser.add_argument("--search-messages", type=int, help="messages stored for the search scenario")
     asyncio.run(main(parser.parse_args()))

@@ -222,6 +222,9 @@ HORN_WS_MAX_FRAME = env_int("HORN_WS_MAX_FRAME", 64 * 1024, minimum=1024)  # byt
 HORN_WS_RATE = env_int("HORN_WS_RATE", 20, minimum=1)  # client frames per second, sustained
 HORN_WS_BURST = env_int("HORN_WS_BURST", 40, minimum=1)  # client frames allowed in a burst
 HORN_INIT_HISTORY = env_int("HORN_INIT_HISTORY", 50, minimum=1)  # latest messages per chat in state/init
+# A transcript download holds at most this many messages: a real chat has hundreds, a bot loop
+# that wrote millions must not be read into memory in one request (docs/search.md).
+HORN_TRANSCRIPT_MAX_MESSAGES = env_int("HORN_TRANSCRIPT_MAX_MESSAGES", 20_000, minimum=1)
 HORN_REPLAY_LIMIT = env_int("HORN_REPLAY_LIMIT", 1000, minimum=1)  # missed events replayed before a client must re-init
 HORN_PUSHER_TTL = env_int("HORN_PUSHER_TTL", 15, minimum=1)  # seconds a push node stays registered without a heartbeat
 

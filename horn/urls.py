@@ -4,6 +4,7 @@ from django.urls import path
 
 from apps.accounts import pages
 from apps.accounts import views as accounts
+from apps.chats import search_views
 from apps.chats import views as chats
 from apps.console import views as console
 from apps.files import views as files
@@ -17,6 +18,8 @@ urlpatterns = [
     path("api/state/init", chats.state_init),
     path("api/message", chats.message),
     path("api/chat/history", chats.history),
+    path("api/chats/search", search_views.search),
+    path("api/chats/<str:chat_id>/transcript", search_views.chat_transcript),
     path("api/ping", visitors.ping),
     path("api/users/online", visitors.users_online),
     path("api/visitors/ban", guard.ban),

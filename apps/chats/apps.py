@@ -13,3 +13,9 @@ class ChatsConfig(AppConfig):
 
         presence.staff_online_hooks.append(staff_came_online)
         presence.staff_offline_hooks.append(staff_went_offline)
+
+        from django.db.models.signals import post_migrate
+
+        from .searchindex import ensure_index
+
+        post_migrate.connect(ensure_index, sender=self)

@@ -37,6 +37,8 @@ class Chat(models.Model):
         indexes = [
             models.Index(fields=["org", "state", "waiting_since"]),
             models.Index(fields=["creator", "state"]),
+            # History and search list an org's chats newest first (apps/chats/search.py).
+            models.Index(fields=["org", "created_at"]),
         ]
 
 
@@ -82,6 +84,10 @@ class Message(models.Model):
     client_msg_id = models.CharField(max_length=64, null=True, blank=True)
     client_msg_hash = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
+    # What the full-text index holds (apps/chats/searchtext.py): filled when a content message is
+    # inserted, empty for events. A column of its own, not the JSON body, because MariaDB's FULLTEXT
+    # indexes columns only and because extracting JSON in triggers would cost every insert.
+    search_text = models.TextField(default="", db_default="", blank=True)
 
     class Meta:
         constraints = [

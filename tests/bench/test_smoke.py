@@ -46,6 +46,9 @@ def test_the_smoke_benchmark_runs_all_systems_and_scenarios(tmp_path):
     assert horn["robustness"]["reconnect_storm"]["failed"] == 0
     for kind in ("jpeg_200k", "pdf_2m"):
         assert horn["uploads"][kind]["errors"] == 0 and horn["uploads"][kind]["uploads"] > 0, horn["uploads"]
+    search = horn["search"]
+    assert search["messages"] == 10_000 and search["by_shape"]["rare word"]["chats"] > 0, search
+    assert search["by_shape"]["Chinese"]["chats"] > 0 and search["by_shape"]["common word, page 2"]["chats"] > 0
     for label in ("off", "on"):  # the bench's own load is never throttled, limits on or off
         run_ = horn["ratelimit"][label]
         assert run_["accepted"] == run_["sent"] and run_["delivered_ratio"] == 1.0, horn["ratelimit"]

@@ -22,6 +22,7 @@ from apps.core.errors import ChatEnded, Forbidden, HornError, IdempotencyConflic
 from apps.realtime.events import Event
 
 from ..models import Chat, ChatMember, Message
+from ..searchtext import index_text, message_text
 from ..sequence import take_seq
 from .common import Sent, find_replay, first_in_line, to_payload
 
@@ -194,6 +195,7 @@ _COLUMNS = [
     "client_msg_id",
     "client_msg_hash",
     "created_at",
+    "search_text",
 ]
 
 
@@ -241,6 +243,7 @@ def _insert(messages: list[Message]) -> None:
             m.client_msg_id,
             m.client_msg_hash,
             ops.adapt_datetimefield_value(m.created_at),
+            index_text(message_text(m.type, m.body)),  # the search index's text (apps/chats/searchtext.py)
         )
         for m in messages
     ]
