@@ -65,7 +65,7 @@ def add_canned(caller: Caller, shortcut: str, text: str, shared: bool) -> dict:
         # A bound per scope: the picker lists them all, and a runaway script should not fill the table.
         if scope.count() >= settings.HORN_CANNED_MAX:
             raise InvalidValue(f"at most {settings.HORN_CANNED_MAX} canned responses per scope", field="shared")
-        row = CannedResponse(org_id=caller.org_id, owner_id=owner, shortcut=shortcut, text=text)
+        row = CannedResponse(org_id=caller.org_id, owner_id=owner, scope=owner or "", shortcut=shortcut, text=text)
         _save(row)
     return describe(row)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db import models
 
 from apps.accounts.models import Organisation, Staff
+from apps.core import ids
 
 SHORTCUT_LEN = 32  # typed after "/": a word, not a sentence
 
@@ -18,6 +19,9 @@ class CannedResponse(models.Model):
     org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     # Empty: shared with the organisation's staff; else the only staff member who sees it.
     owner = models.ForeignKey(Staff, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # The owner's sid, or "" for a shared one: the unique key below needs a non-null column,
+    # since MariaDB has no partial indexes (a condition on owner IS NULL would be dropped there).
+    scope = models.CharField(max_length=ids.STAFF_LEN, blank=True, default="")
     shortcut = models.CharField(max_length=SHORTCUT_LEN)
     text = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -26,12 +30,7 @@ class CannedResponse(models.Model):
     class Meta:
         constraints = [
             # One meaning per shortcut in each scope; a personal one may shadow a shared one.
-            models.UniqueConstraint(
-                fields=["org", "shortcut"], condition=models.Q(owner__isnull=True), name="canned_shared_shortcut"
-            ),
-            models.UniqueConstraint(
-                fields=["owner", "shortcut"], condition=models.Q(owner__isnull=False), name="canned_own_shortcut"
-            ),
+            models.UniqueConstraint(fields=["org", "scope", "shortcut"], name="canned_shortcut_once"),
         ]
 
     def __str__(self) -> str:
