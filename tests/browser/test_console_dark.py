@@ -53,3 +53,16 @@ def test_console_follows_a_dark_system_setting(horn, world, console, screenshot)
     # And the light scheme is untouched.
     alice.emulate_media(color_scheme="light")
     assert luminance(style(alice.locator("html"), "backgroundColor")) > 0.8
+
+
+def test_the_login_page_is_dark_too(browser, server, screenshot):
+    ctx = browser.new_context(base_url=server, color_scheme="dark", viewport={"width": 800, "height": 500})
+    try:
+        page = ctx.new_page()
+        page.goto("/login/")
+        assert luminance(style(page.locator("html"), "backgroundColor")) < 0.05
+        assert luminance(style(page.locator(".login-card"), "color")) > 0.6
+        assert luminance(style(page.get_by_label("Username"), "color")) > 0.6
+        screenshot(page, "console-login-dark")
+    finally:
+        ctx.close()
