@@ -127,6 +127,13 @@ def forget_tokens() -> None:
     _token_cache.clear()
 
 
+def forget_caller(uid: str) -> None:
+    """Drop the cached tokens of one staff member (deactivated: apps.guard.staffkick)."""
+    for key, (_, caller) in list(_token_cache.items()):
+        if caller.uid == uid:
+            _token_cache.pop(key, None)
+
+
 def _staff_by_session(session_key: str) -> Staff | None:
     session = SessionStore(session_key)
     user_id = session.get(SESSION_KEY)

@@ -233,6 +233,7 @@ class Hub:
         self._starting: asyncio.Lock | None = None
         self.handlers: dict[str, Callable[[dict], None]] = {}
         self.broadcast_joined = False
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def connections(self) -> int:
@@ -263,6 +264,7 @@ class Hub:
         async with self._starting:
             if self.channel is not None:
                 return
+            self.loop = asyncio.get_running_loop()  # for broadcasts started from other threads (publish.broadcast_soon)
             self.channel = await get_channel_layer().new_channel("hub.")
             await self._join_broadcast()
             from .pushers import heartbeat_loop
@@ -277,6 +279,7 @@ class Hub:
         for task in self.tasks:
             task.cancel()
         self.tasks, self.channel, self.feeds, self.broadcast_joined = [], None, {}, False
+        self.loop = None
 
     async def _join_broadcast(self) -> None:
         try:

@@ -98,6 +98,28 @@ async def broadcast(message: dict) -> None:
         log.exception("broadcast %s failed", message["type"])
 
 
+def broadcast_soon(message: dict) -> None:
+    """broadcast() from sync code in any thread (a model signal): on the hub's loop when it runs here."""
+    import asyncio
+
+    from asgiref.sync import async_to_sync
+
+    from .hub import hub
+
+    loop = hub.loop
+    if loop is not None and loop.is_running() and not loop.is_closed():
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            loop.create_task(broadcast(message))
+        else:
+            asyncio.run_coroutine_threadsafe(broadcast(message), loop)
+        return
+    async_to_sync(broadcast)(message)  # no hub in this process (a shell, a command): the others hear it
+
+
 async def notify(notice: Notice) -> None:
     """Transient notice to the org's connected staff."""
     try:
