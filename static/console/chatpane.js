@@ -3,6 +3,7 @@
 // re-renders only what changed, so the composer keeps its text and focus.
 
 import { api, sendMessage } from "./api.js";
+import { fillColleagues } from "./colleagues.js";
 import { h, fill } from "./dom.js";
 import { renderMessage, visitorLabel } from "./messages.js";
 
@@ -227,28 +228,10 @@ export class ChatPane {
     dialog.showModal();
     this.transferBots(dialog);
     try {
-      const data = await api("GET", "/api/staff/online");
-      const others = data.data.filter((s) => s.uid !== this.store.me.sid);
-      fill(
-        list,
-        others.length
-          ? others.map((s) =>
-              h(
-                "button",
-                {
-                  type: "button",
-                  class: "colleague",
-                  onclick: async () => {
-                    dialog.close();
-                    await this.send({ type: "transfer", event: { to: { staff: s.uid } } });
-                  },
-                },
-                `${s.name}`,
-                h("span", { class: "meta" }, ` ${s.status}`),
-              ),
-            )
-          : h("p", {}, "No colleague is online."),
-      );
+      await fillColleagues(list, this.store.me.sid, async (s) => {
+        dialog.close();
+        await this.send({ type: "transfer", event: { to: { staff: s.uid } } });
+      });
     } catch (err) {
       dialog.close();
       this.failed(err);

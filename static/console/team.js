@@ -2,6 +2,7 @@
 // transient `invite` and accept with an ordinary join_chat), and the list of bans with "Lift".
 
 import { api, ApiError, sendMessage } from "./api.js";
+import { fillColleagues } from "./colleagues.js";
 import { h, fill, since } from "./dom.js";
 import { visitorLabel } from "./messages.js";
 
@@ -49,33 +50,15 @@ export class Team {
     fill(this.inviteStaff, h("p", {}, "Loading…"));
     this.inviteDialog.showModal();
     try {
-      const data = await api("GET", "/api/staff/online");
-      const others = data.data.filter((s) => s.uid !== this.store.me.sid);
-      fill(
-        this.inviteStaff,
-        others.length
-          ? others.map((s) =>
-              h(
-                "button",
-                {
-                  type: "button",
-                  class: "colleague",
-                  onclick: async () => {
-                    this.inviteDialog.close();
-                    try {
-                      await sendMessage({ type: "invite", chat: { id: chat.id }, event: { staff: s.uid } });
-                      this.toast(`${s.name} is invited.`);
-                    } catch (err) {
-                      this.failed(err);
-                    }
-                  },
-                },
-                s.name,
-                h("span", { class: "meta" }, ` ${s.status}`),
-              ),
-            )
-          : h("p", {}, "No colleague is online."),
-      );
+      await fillColleagues(this.inviteStaff, this.store.me.sid, async (s) => {
+        this.inviteDialog.close();
+        try {
+          await sendMessage({ type: "invite", chat: { id: chat.id }, event: { staff: s.uid } });
+          this.toast(`${s.name} is invited.`);
+        } catch (err) {
+          this.failed(err);
+        }
+      });
     } catch (err) {
       this.inviteDialog.close();
       this.failed(err);
