@@ -139,23 +139,27 @@ class StaffUser:
 class World:
     acme: object
     globex: object
-    alice: StaffUser  # Acme
-    bob: StaffUser  # Acme
-    charlie: StaffUser  # Globex
+    alice: StaffUser  # Acme, admin
+    bob: StaffUser  # Acme, agent
+    charlie: StaffUser  # Globex, admin
 
 
-def _staff(org, username: str, name: str) -> StaffUser:
-    staff = create_staff(org=org, username=username, password=f"{username}-pw-123", name=name)
+def _staff(org, username: str, name: str, role: str = "agent") -> StaffUser:
+    staff = create_staff(org=org, username=username, password=f"{username}-pw-123", name=name, role=role)
     return StaffUser(staff.sid, username, f"{username}-pw-123", staff.user.auth_token.key, org.pk)
 
 
 @pytest.fixture
 def world(horn) -> World:
-    """Two organisations: Alice and Bob work for Acme, Charlie for Globex."""
+    """Two organisations: Alice (admin) and Bob (agent) work for Acme, Charlie (admin) for Globex."""
     acme = create_organisation(name="Acme", allowed_origins=[ORIGIN_A])
     globex = create_organisation(name="Globex", allowed_origins=[ORIGIN_B])
     return World(
-        acme, globex, _staff(acme, "alice", "Alice"), _staff(acme, "bob", "Bob"), _staff(globex, "charlie", "Charlie")
+        acme,
+        globex,
+        _staff(acme, "alice", "Alice", "admin"),
+        _staff(acme, "bob", "Bob"),
+        _staff(globex, "charlie", "Charlie", "admin"),
     )
 
 

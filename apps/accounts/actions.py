@@ -18,9 +18,11 @@ def create_organisation(*, name: str, allowed_origins: list[str] | None = None) 
     return org
 
 
-def create_staff(*, org: Organisation, username: str, password: str, name: str, gender: str = "") -> Staff:
+def create_staff(
+    *, org: Organisation, username: str, password: str, name: str, gender: str = "", role: str = Staff.AGENT
+) -> Staff:
     with transaction.atomic():
         user = get_user_model().objects.create_user(username=username, password=password)
-        staff = Staff.objects.create(org=org, user=user, name=name, gender=gender)
+        staff = Staff.objects.create(org=org, user=user, name=name, gender=gender, role=role)
         Token.objects.create(user=user)
     return staff

@@ -14,7 +14,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(Staff)
 class StaffAdmin(admin.ModelAdmin):
-    list_display = ("sid", "name", "org", "user", "status", "max_chats")
+    list_display = ("sid", "name", "org", "user", "role", "status", "max_chats")
     list_filter = ("org", "status")
     list_editable = ("max_chats",)
 

@@ -47,6 +47,7 @@ class Caller:
     role: str  # "user" (a visitor), "staff" or "bot"
     org_id: int
     name: str = ""
+    admin: bool = False  # a staff member with the org's admin role
 
     @property
     def is_staff(self) -> bool:
@@ -162,7 +163,7 @@ def _enforce_csrf(request) -> None:
 
 
 def _staff_caller(staff: Staff) -> Caller:
-    return Caller(uid=staff.sid, role=STAFF, org_id=staff.org_id, name=staff.name)
+    return Caller(uid=staff.sid, role=STAFF, org_id=staff.org_id, name=staff.name, admin=staff.role == Staff.ADMIN)
 
 
 async def _visitor_caller(request, token: str) -> Caller | None:
@@ -254,6 +255,12 @@ async def authenticate_staff(request) -> Caller:
 def require_staff(caller: Caller) -> None:
     if not caller.is_staff:
         raise Forbidden("only staff may call this")
+
+
+def require_admin(caller: Caller) -> None:
+    """Admin pages and APIs: staff of the org with the admin role (an agent or bot gets 403 2004)."""
+    if not (caller.role == STAFF and caller.admin):
+        raise Forbidden("only an admin of this organisation may do this")
 
 
 def require_own_org(caller: Caller, cid) -> None:

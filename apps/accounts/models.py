@@ -63,12 +63,16 @@ class Staff(models.Model):
     name = models.CharField(max_length=100)
     ONLINE, AWAY, OFFLINE = "online", "away", "offline"
     STATUSES = [(s, s) for s in (ONLINE, AWAY, OFFLINE)]
+    # An admin runs the org (staff, settings, reports); an agent answers chats.
+    ADMIN, AGENT = "admin", "agent"
+    ROLES = [(ADMIN, "admin"), (AGENT, "agent")]
 
     gender = models.CharField(max_length=10, choices=GENDERS, blank=True, default="")
     # Their own choice; they are available only while also connected or pinging (presence).
     status = models.CharField(max_length=8, choices=STATUSES, default=ONLINE)
     # Chats they may own at once; automatic assignment never goes past it.
     max_chats = models.PositiveSmallIntegerField(default=5)
+    role = models.CharField(max_length=8, choices=ROLES, default=AGENT)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -36,7 +36,13 @@ async def staff_info(request):
         cid=caller.org_id,
         staff_id=caller.uid,
         track_id=ids.new_track_id(caller.uid),
-        staff={"name": staff.name, "gender": staff.gender, "status": staff.status, "max_chats": staff.max_chats},
+        staff={
+            "name": staff.name,
+            "gender": staff.gender,
+            "status": staff.status,
+            "max_chats": staff.max_chats,
+            "role": staff.role,
+        },
     )
 
 

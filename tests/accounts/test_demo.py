@@ -55,3 +55,7 @@ def test_the_demo_org_has_shared_canned_responses_once(horn):
     token = {"Authorization": f"Token {first['staff'][0]['token']}"}
     rows = ok(horn.get("/api/canned", headers=token))["data"]
     assert [(c["shortcut"], c["shared"]) for c in rows] == [("bye", True), ("hello", True), ("thanks", True)]
+
+
+def test_alice_is_the_demo_admin_and_bob_an_agent(horn):
+    assert [(s["username"], s["role"]) for s in demo()["staff"]] == [("alice", "admin"), ("bob", "agent")]

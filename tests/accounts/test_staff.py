@@ -30,6 +30,8 @@ def test_staff_info_by_token(horn, world):
     data = ok(horn.get("/api/staff/info", headers=world.alice.auth))
     assert (data["cid"], data["staff_id"], data["staff"]["name"]) == (world.acme.pk, world.alice.sid, "Alice")
     assert len(data["track_id"]) == 53 and data["track_id"][14:33] == world.alice.sid
+    assert data["staff"]["role"] == "admin"
+    assert ok(horn.get("/api/staff/info", headers=world.bob.auth))["staff"]["role"] == "agent"
 
 
 def test_staff_info_by_session(server, world):

@@ -21,7 +21,8 @@ from apps.accounts.actions import create_organisation, create_staff
 from apps.accounts.models import Organisation
 from apps.console.models import CannedResponse
 
-DEMO_STAFF = [("alice", "Alice", "female"), ("bob", "Bob", "male")]
+# Alice is the org's admin, Bob an agent.
+DEMO_STAFF = [("alice", "Alice", "female", "admin"), ("bob", "Bob", "male", "agent")]
 # Shared canned responses, so that "/" in the console's message box has something to offer.
 DEMO_CANNED = [
     ("hello", "Hello! How can I help you today?"),
@@ -85,18 +86,28 @@ class Command(BaseCommand):
         lines += [f"    {s['username']} / {s['password']} / {s['token']}" for s in out["staff"]]
         return "\n".join(lines)
 
-    def _staff(self, org: Organisation, username: str, name: str, gender: str) -> dict:
+    def _staff(self, org: Organisation, username: str, name: str, gender: str, role: str) -> dict:
         # Usernames are global in Django; other orgs get a suffixed name.
         login = username if org.name == "Demo" else f"{username}@{re.sub(r'[^A-Za-z0-9]+', '-', org.name).lower()}"
         password = demo_password(org.name, login)
         user = get_user_model().objects.filter(username=login).select_related("staff").first()
         if user is None:
-            staff = create_staff(org=org, username=login, password=password, name=name, gender=gender)
+            staff = create_staff(org=org, username=login, password=password, name=name, gender=gender, role=role)
         else:
             if user.staff.org_id != org.pk:
                 raise CommandError(f"user {login} belongs to another organisation")
             user.set_password(password)
             user.save(update_fields=["password"])
             staff = user.staff
+            if staff.role != role:
+                staff.role = role
+                staff.save(update_fields=["role"])
         token, _ = Token.objects.get_or_create(user=staff.user)
-        return {"sid": staff.sid, "username": login, "password": password, "token": token.key, "name": name}
+        return {
+            "sid": staff.sid,
+            "username": login,
+            "password": password,
+            "token": token.key,
+            "name": name,
+            "role": staff.role,
+        }
