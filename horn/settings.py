@@ -228,6 +228,22 @@ HORN_TRANSCRIPT_MAX_MESSAGES = env_int("HORN_TRANSCRIPT_MAX_MESSAGES", 20_000, m
 HORN_REPLAY_LIMIT = env_int("HORN_REPLAY_LIMIT", 1000, minimum=1)  # missed events replayed before a client must re-init
 HORN_PUSHER_TTL = env_int("HORN_PUSHER_TTL", 15, minimum=1)  # seconds a push node stays registered without a heartbeat
 
+# --- E-mail (invites, password resets, offline messages) ---------------------
+# With HORN_EMAIL_HOST set, mail goes out over SMTP; without it (the embedded default)
+# it is printed to the server's console, so links can be copied from there.
+HORN_EMAIL_HOST = env_str("HORN_EMAIL_HOST")
+if HORN_EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = HORN_EMAIL_HOST
+    EMAIL_PORT = env_int("HORN_EMAIL_PORT", 25, minimum=1)
+    EMAIL_HOST_USER = env_str("HORN_EMAIL_USER")
+    EMAIL_HOST_PASSWORD = env_str("HORN_EMAIL_PASSWORD")
+    EMAIL_USE_TLS = env_bool("HORN_EMAIL_TLS", False)
+    EMAIL_TIMEOUT = 10
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env_str("HORN_EMAIL_FROM", "Horn <horn@localhost>")
+
 # --- Uploads (apps/files, docs/files.md) ------------------------------------
 # Largest upload in bytes (an org's max_file_size can only lower it). 25 MB is what
 # Intercom/Crisp-class widgets allow; a chat attachment past that belongs elsewhere.

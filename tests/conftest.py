@@ -60,13 +60,17 @@ def _services_reachable():
     _sync_redis().ping()  # raises ConnectionError if Redis is down
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class LiveServer:
     """The suite's uvicorn server, in a thread of the test process; stop() and start() again restart it (same port)."""
 
     def __init__(self) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
@@ -173,6 +177,47 @@ def no_leaked_subscriptions():
     while hub.connections and time.monotonic() < deadline:
         time.sleep(0.05)
     assert hub.connections == 0, "a push subscription outlived its connection"
+
+
+@dataclass
+class Mailbox:
+    """Mail received by a real SMTP server on loopback (aiosmtpd)."""
+
+    messages: list
+
+    def wait(self, count: int = 1, timeout: float = 10.0) -> list:
+        """The first `count` messages, once they have arrived (SMTP delivery is synchronous, so normally at once)."""
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(self.messages) >= count, f"expected {count} mails, got {len(self.messages)}"
+        return self.messages[:count]
+
+
+@pytest.fixture
+def smtp(settings):
+    """Horn sends its mail over SMTP to an aiosmtpd server on 127.0.0.1; the test reads what arrived."""
+    from email import message_from_bytes, policy
+
+    from aiosmtpd.controller import Controller
+
+    box = Mailbox([])
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            mail = message_from_bytes(envelope.content, policy=policy.default)
+            box.messages.append(mail)
+            return "250 OK"
+
+    controller = Controller(Handler(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = False
+    try:
+        yield box
+    finally:
+        controller.stop()
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseForbidden
 from django.shortcuts import render
@@ -28,6 +30,27 @@ def console(request):
     response = render(request, "console/home.html", {"staff": staff})
     response["Content-Security-Policy"] = CONSOLE_CSP
     return response
+
+
+def admin_page(view):
+    """An organisation admin's page (/org/...): logged in, staff of an org, with the admin role.
+
+    The view is called as view(request, staff, ...). Anyone else gets a 403 page that says why;
+    the console's CSP applies to these pages too.
+    """
+
+    @login_required
+    @ensure_csrf_cookie
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        staff = Staff.objects.select_related("org").filter(user=request.user).first()
+        if staff is None or staff.role != Staff.ADMIN:
+            return render(request, "org/forbidden.html", {"staff": staff}, status=403)
+        response = view(request, staff, *args, **kwargs)
+        response["Content-Security-Policy"] = CONSOLE_CSP
+        return response
+
+    return wrapped
 
 
 DEMO_ORG = "Demo"  # the org `horn_demo` (and so `make run`) creates
