@@ -29,6 +29,7 @@ from django.core.handlers.exception import convert_exception_to_response  # noqa
 
 from apps.core.errors import FileTooLarge, PayloadTooLarge  # noqa: E402
 from apps.core.http import json_response  # noqa: E402
+from apps.integrations import stream as event_stream  # noqa: E402
 from apps.realtime.consumers import push_socket  # noqa: E402
 from apps.realtime.hub import hub  # noqa: E402
 
@@ -164,13 +165,15 @@ async def http(scope, receive, send):
 
 
 async def lifespan(scope, receive, send):
-    """Start the push hub (and with it the node's registration) before the first request."""
+    """Start the push hub (and with it the node's registration) and the event-stream relay before the first request."""
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
             await hub.start()
+            await event_stream.start()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
+            await event_stream.stop()
             await hub.stop()
             await send({"type": "lifespan.shutdown.complete"})
             return

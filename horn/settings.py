@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "apps.files",
     "apps.guard",
     "apps.console",
+    "apps.integrations",
 ]
 
 # The console and admin go through the full stack. The hot API paths do not:
@@ -243,6 +244,15 @@ if HORN_EMAIL_HOST:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("HORN_EMAIL_FROM", "Horn <horn@localhost>")
+
+# --- Event stream for other systems (apps/integrations/stream.py, docs/events.md) ---
+HORN_EVENT_STREAM = env_bool("HORN_EVENT_STREAM", True)
+# Entries kept per org (approximate trimming: Redis keeps at least this many).
+HORN_EVENT_STREAM_MAXLEN = env_int("HORN_EVENT_STREAM_MAXLEN", 100_000, minimum=100)
+# How often the relay looks for new events (the lag to the stream is about this).
+HORN_EVENT_STREAM_PERIOD_MS = env_int("HORN_EVENT_STREAM_PERIOD_MS", 100, minimum=10)
+# The relay's lease: a process that died hands the relay to another after this.
+HORN_EVENT_STREAM_LEASE_MS = env_int("HORN_EVENT_STREAM_LEASE_MS", 5000, minimum=500)
 
 # --- Uploads (apps/files, docs/files.md) ------------------------------------
 # Largest upload in bytes (an org's max_file_size can only lower it). 25 MB is what
