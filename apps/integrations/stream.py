@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import secrets
+import socket
 
 import orjson
 from django.conf import settings
@@ -96,7 +98,8 @@ class Relay:
 
     def __init__(self) -> None:
         self.appended: dict[int, int] = {}  # org -> last sequence number known to be in its stream
-        self.token = secrets.token_hex(8)
+        # Who holds the lease, readable by an operator (and a test): this process, then a random part.
+        self.token = f"{os.environ.get('HORN_SERVICE_ID') or socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self.drain = None
 
     async def _lead(self) -> bool:
