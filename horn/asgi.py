@@ -29,6 +29,7 @@ from django.core.handlers.exception import convert_exception_to_response  # noqa
 
 from apps.core.errors import FileTooLarge, PayloadTooLarge  # noqa: E402
 from apps.core.http import json_response  # noqa: E402
+from apps.integrations import delivery as webhook_delivery  # noqa: E402
 from apps.integrations import stream as event_stream  # noqa: E402
 from apps.realtime.consumers import push_socket  # noqa: E402
 from apps.realtime.hub import hub  # noqa: E402
@@ -165,14 +166,16 @@ async def http(scope, receive, send):
 
 
 async def lifespan(scope, receive, send):
-    """Start the push hub (and with it the node's registration) and the event-stream relay before the first request."""
+    """Start the push hub (with the node's registration), the event-stream relay and the webhook worker."""
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
             await hub.start()
             await event_stream.start()
+            await webhook_delivery.start()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
+            await webhook_delivery.stop()
             await event_stream.stop()
             await hub.stop()
             await send({"type": "lifespan.shutdown.complete"})
