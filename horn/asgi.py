@@ -31,6 +31,7 @@ from apps.core.errors import FileTooLarge, PayloadTooLarge  # noqa: E402
 from apps.core.http import json_response  # noqa: E402
 from apps.integrations import delivery as webhook_delivery  # noqa: E402
 from apps.integrations import stream as event_stream  # noqa: E402
+from apps.integrations.botsocket import bot_socket  # noqa: E402
 from apps.realtime.consumers import push_socket  # noqa: E402
 from apps.realtime.hub import hub  # noqa: E402
 
@@ -185,6 +186,9 @@ async def lifespan(scope, receive, send):
 async def websocket(scope, receive, send):
     if scope["path"] == "/ws":
         await push_socket(scope, receive, send)
+        return
+    if scope["path"] == "/bot":
+        await bot_socket(scope, receive, send)
         return
     await receive()  # websocket.connect
     await send({"type": "websocket.close", "code": 4404})
