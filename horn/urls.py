@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.views.i18n import set_language
 from django.urls import path
+from django.views.i18n import set_language
 
 from apps.accounts import pages
 from apps.accounts import views as accounts

@@ -29,6 +29,7 @@ def test_chinese_from_the_browser_then_swedish_by_choice(browser, server, horn, 
     page.get_by_label("密码").fill("wrong")
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_role("alert")).to_have_text("用户名或密码错误。")
+    screenshot(page, "login-zh")
     page.get_by_label("用户名").fill(world.alice.username)
     page.get_by_label("密码").fill(world.alice.password)
     page.get_by_role("button", name="登录").click()
@@ -69,7 +70,8 @@ def test_chinese_from_the_browser_then_swedish_by_choice(browser, server, horn, 
     log = page.get_by_role("log", name="Konversation")
     expect(log).to_contain_text("Du anslöt")
     expect(log.get_by_text(VISITOR_SAYS, exact=True)).to_be_visible()
-    expect(page.get_by_role("toolbar", name="Chattåtgärder").get_by_role("button", name="Avsluta chatten")).to_be_visible()
+    actions = page.get_by_role("toolbar", name="Chattåtgärder")
+    expect(actions.get_by_role("button", name="Avsluta chatten")).to_be_visible()
     expect(page.get_by_role("region", name="Om besökaren")).to_contain_text(re.compile(r"1 besök · 1 sidvisning"))
     screenshot(page, "console-sv")
 

@@ -208,7 +208,7 @@ def main() -> int:
     found = console_keys()
     for bad in found.bad_calls:
         print(bad, file=sys.stderr)
-    for lang, path in CATALOGUES.items():
+    for path in CATALOGUES.values():
         catalogue = load_catalogue(path)
         missing = [key for key in found.keys if key not in catalogue]
         print(f"// {path.relative_to(ROOT)}: {len(missing)} missing")
