@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
+from django.views.i18n import set_language
 
 from apps.accounts import pages
 from apps.accounts import views as accounts
@@ -48,6 +49,8 @@ urlpatterns = [
     path("demo/", pages.demo, name="demo"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="/login/"), name="logout"),
+    # The header's language select posts here; the choice is kept in the django_language cookie.
+    path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]
 
