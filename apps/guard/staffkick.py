@@ -9,6 +9,10 @@ pending long-polls with the same error, and forgets their cached API token
 grace. The session path queries the user on every call, so it needs nothing.
 A `QuerySet.update(is_active=False)` sends no signal: it is caught by the
 token cache's TTL and the next call, as before.
+
+A Staff row saved (a role changed by an admin) is broadcast the same way, with
+a lighter effect: each process forgets the cached caller, so the new role
+counts from the next call; connections stay open.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from django.db import transaction
 from apps.core.errors import BadToken
 
 NOTICE = "horn.staff_out"
+CHANGED = "horn.staff_changed"
 STAFF = "staff"
 
 
@@ -36,11 +41,27 @@ def on_notice(message: dict) -> None:
             sub.kick(BadToken("this staff account was deactivated"))
 
 
+def on_changed(message: dict) -> None:
+    """In every process: the staff member's next call reads their row (role) again."""
+    from apps.accounts.auth import forget_caller
+
+    forget_caller(message["sid"])
+
+
 def staff_out(org_id: int, sid: str) -> None:
     """Publish, once the current transaction commits (at once outside one)."""
     from apps.realtime.publish import broadcast_soon
 
     transaction.on_commit(lambda: broadcast_soon(notice(org_id, sid)))
+
+
+def _staff_saved(sender, instance, created: bool, **kwargs) -> None:
+    if created:
+        return
+    from apps.realtime.publish import broadcast_soon
+
+    message = {**notice(instance.org_id, instance.sid), "type": CHANGED}
+    transaction.on_commit(lambda: broadcast_soon(message))
 
 
 def _user_saved(sender, instance, **kwargs) -> None:
@@ -65,5 +86,7 @@ def register() -> None:
     from apps.realtime.hub import hub
 
     hub.on(NOTICE, on_notice)
+    hub.on(CHANGED, on_changed)
+    post_save.connect(_staff_saved, sender=Staff, dispatch_uid="horn.staff_changed.staff")
     post_save.connect(_user_saved, sender=get_user_model(), dispatch_uid="horn.staff_out.user")
     post_delete.connect(_staff_deleted, sender=Staff, dispatch_uid="horn.staff_out.staff")
