@@ -21,8 +21,9 @@ from .pages import CONSOLE_CSP
 def _page(request, template: str, context: dict | None = None, status: int = 200):
     response = render(request, template, context or {}, status=status)
     response["Content-Security-Policy"] = CONSOLE_CSP
-    # The token is in this page's URL: no other site may ever see it in a Referer.
-    response["Referrer-Policy"] = "no-referrer"
+    # The token is in this page's URL: no other site may ever see it in a Referer. (Not "no-referrer":
+    # Chromium then sends `Origin: null` with the form, and Django's CSRF check rightly refuses it.)
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

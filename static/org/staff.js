@@ -18,8 +18,20 @@ const ROLES = [["agent", t("Agent")], ["admin", t("Admin")]];
 const ACCOUNT = { active: t("Active"), invited: t("Invited"), deactivated: t("Deactivated") };
 const STATUS = { online: t("Online"), away: t("Away"), offline: t("Offline") };
 
+/** The server's message as a sentence on the page. */
+function sentence(msg) {
+  const text = String(msg || "");
+  return text ? text[0].toUpperCase() + text.slice(1) + (/[.!?]$/.test(text) ? "" : ".") : "";
+}
+
 function queueList(text) {
   return [...new Set(text.split(",").map((q) => q.trim()).filter(Boolean))];
+}
+
+/** Connected now: their chosen status (online takes chats, away does not); not connected: offline. */
+function presence(person) {
+  const status = person.online ? person.status : "offline";
+  return h("span", { class: `presence ${status}` }, STATUS[status] || status);
 }
 
 function lastSeen(person) {
@@ -34,7 +46,7 @@ async function change(person, changes) {
     const { staff } = await api("PATCH", `/api/org/staff/${person.sid}`, { json: changes });
     rows.get(person.sid).replaceWith(row(staff));
   } catch (err) {
-    problem.textContent = err.message;
+    problem.textContent = sentence(err.message);
     await load();
   }
 }
@@ -43,10 +55,9 @@ async function inviteAgain(person) {
   problem.textContent = "";
   try {
     await api("POST", `/api/org/staff/${person.sid}/invite`);
-    problem.textContent = "";
     inviteResult.textContent = t("Invitation sent again to {email}.", { email: person.email });
   } catch (err) {
-    problem.textContent = err.message;
+    problem.textContent = sentence(err.message);
   }
 }
 
@@ -77,11 +88,11 @@ function row(person) {
     h("td", {}, person.email || person.username),
     h("td", {}, role),
     h("td", {}, h("span", { class: `account ${person.account}` }, ACCOUNT[person.account] || person.account)),
-    h("td", {}, h("span", { class: person.online ? "presence on" : "presence" }, STATUS[person.status] || person.status)),
+    h("td", {}, presence(person)),
     h("td", {}, lastSeen(person)),
     h("td", {}, capacity),
     h("td", {}, queues),
-    h("td", { class: "row-actions" }, actions),
+    h("td", {}, h("div", { class: "row-actions" }, actions)),
   );
   rows.set(person.sid, tr);
   return tr;
@@ -93,7 +104,7 @@ async function load() {
     rows.clear();
     fill(tbody, data.map(row));
   } catch (err) {
-    problem.textContent = err.message;
+    problem.textContent = sentence(err.message);
   }
 }
 
@@ -117,7 +128,7 @@ invite.addEventListener("submit", async (event) => {
     await load();
   } catch (err) {
     inviteResult.classList.add("error");
-    inviteResult.textContent = err.message;
+    inviteResult.textContent = sentence(err.message);
   }
 });
 

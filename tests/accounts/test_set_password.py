@@ -41,7 +41,7 @@ def test_an_invited_agent_sets_a_password_once_and_logs_in(horn, server, world, 
     with httpx.Client(base_url=server, timeout=20) as client:
         page = client.get(path)
         assert page.status_code == 200 and "dana@acme.test" in page.text and "Welcome" in page.text
-        assert page.headers["Referrer-Policy"] == "no-referrer"
+        assert page.headers["Referrer-Policy"] == "same-origin"
         assert not log_in(server, "dana@acme.test", "")
         done = set_password(client, path)
         assert done.status_code == 200 and "Password set" in done.text
