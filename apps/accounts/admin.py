@@ -14,8 +14,8 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(Staff)
 class StaffAdmin(admin.ModelAdmin):
-    list_display = ("sid", "name", "org", "user", "role", "status", "max_chats")
-    list_filter = ("org", "status")
+    list_display = ("sid", "name", "org", "user", "role", "status", "max_chats", "queues")
+    list_filter = ("org", "role", "status")
     list_editable = ("max_chats",)
 
 

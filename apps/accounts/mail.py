@@ -19,11 +19,12 @@ def _hours(purpose: str) -> str:
     return f"{seconds // 3600} hours" if seconds >= 7200 else f"{seconds // 60} minutes"
 
 
-def send_invite(*, email: str, org_name: str, url: str, inviter: str = "") -> None:
+def send_invite(*, email: str, org_name: str, url: str, admin: bool, inviter: str = "") -> None:
     """Raises ServiceUnavailable if the mail cannot be sent (the caller's transaction then rolls back)."""
     who = f"{inviter} invited you" if inviter else "You have been invited"
+    what = "run the live chat of" if admin else "answer chats for"
     body = (
-        f"{who} to answer chats for {org_name} on Horn.\n\n"
+        f"{who} to {what} {org_name} on Horn, as {'an admin' if admin else 'an agent'}.\n\n"
         f"Choose your password here (the link works once, for {_hours(SetPasswordLink.INVITE)}):\n\n"
         f"{url}\n\n"
         f"Then log in with this e-mail address, {email}, as your username.\n"

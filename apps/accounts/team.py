@@ -2,7 +2,7 @@
 changes, deactivation, password resets. One function per action; views and commands only call them.
 
 Invited staff log in with their e-mail address as username, so an address names one account
-across the installation. Every change keeps at least one active admin per org (`LastAdmin`):
+across the installation. Every change keeps at least one admin who can log in per org (`LastAdmin`):
 the org's admin rows are locked first, in one order, so two admins demoting each other at once
 cannot both succeed.
 """
@@ -10,8 +10,10 @@ cannot both succeed.
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -57,23 +59,35 @@ def _new_staff(*, org: Organisation, email: str, name: str, role: str, queues=()
         raise EmailTaken(field="email") from None
 
 
-def create_org_with_admin(*, name: str, email: str, admin_name: str = "") -> tuple[Organisation, Staff, str]:
+def clean_origin(raw: str) -> str:
+    """A website origin as browsers send it: scheme and host (and port), no path."""
+    origin = raw.strip().rstrip("/")
+    parts = urlsplit(origin)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query or parts.fragment:
+        raise InvalidValue(f"{raw!r} is not an origin like https://shop.example", field="allowed_origins")
+    return origin
+
+
+def create_org_with_admin(
+    *, name: str, email: str, admin_name: str = "", allowed_origins: list[str] = ()
+) -> tuple[Organisation, Staff, str]:
     """A new org, its first admin and their set-password link (mailed too; the operator may copy it)."""
     name = name.strip()
     if not name or len(name) > 100:
         raise InvalidValue("an organisation name is 1 to 100 characters", field="name")
     email = clean_email(email)
+    origins = [clean_origin(o) for o in allowed_origins]
     with transaction.atomic():
         if Organisation.objects.filter(name__iexact=name).exists():
             raise OrgNameTaken(field="name")
         try:
             with transaction.atomic():
-                org = create_organisation(name=name)
+                org = create_organisation(name=name, allowed_origins=origins)
         except IntegrityError:
             raise OrgNameTaken(field="name") from None
         staff = _new_staff(org=org, email=email, name=admin_name.strip()[:100], role=Staff.ADMIN)
         url = links.issue(staff.user, SetPasswordLink.INVITE)
-        mail.send_invite(email=email, org_name=org.name, url=url)
+        mail.send_invite(email=email, org_name=org.name, url=url, admin=True)
     return org, staff, url
 
 
@@ -83,7 +97,7 @@ def invite(*, org_id: int, email: str, name: str, role: str, queues: list[str], 
         org = Organisation.objects.get(pk=org_id)
         staff = _new_staff(org=org, email=email, name=name, role=role, queues=queues, max_chats=max_chats)
         url = links.issue(staff.user, SetPasswordLink.INVITE)
-        mail.send_invite(email=email, org_name=org.name, url=url, inviter=inviter)
+        mail.send_invite(email=email, org_name=org.name, url=url, admin=role == Staff.ADMIN, inviter=inviter)
     return staff
 
 
@@ -94,7 +108,8 @@ def invite_again(*, org_id: int, sid: str, inviter: str) -> Staff:
         if staff.user.has_usable_password():
             raise InvalidValue("this staff member has already set a password", field="sid")
         url = links.issue(staff.user, SetPasswordLink.INVITE)
-        mail.send_invite(email=staff.user.email, org_name=staff.org.name, url=url, inviter=inviter)
+        admin = staff.role == Staff.ADMIN
+        mail.send_invite(email=staff.user.email, org_name=staff.org.name, url=url, admin=admin, inviter=inviter)
     return staff
 
 
@@ -109,9 +124,11 @@ def _staff_of(org_id: int, sid: str, lock: bool = False) -> Staff:
 def change(*, org_id: int, sid: str, changes: dict) -> Staff:
     """Apply `changes` (role, max_chats, queues, active) to one staff member of the org."""
     with transaction.atomic():
+        # Admins who can act: active, with a password set (an invited admin may never accept).
         admins = list(
             Staff.objects.select_for_update()
             .filter(org_id=org_id, role=Staff.ADMIN, user__is_active=True)
+            .exclude(user__password__startswith=UNUSABLE_PASSWORD_PREFIX)
             .order_by("sid")
             .values_list("sid", flat=True)
         )

@@ -36,14 +36,29 @@ def test_the_operator_creates_an_org_whose_admin_sets_a_password_and_runs_it(hor
 
 
 def test_horn_org_json_and_refusals(horn, world, smtp):
-    created = json.loads(horn_org("create", "--name", "Hooli", "--admin-email", "gavin@hooli.test", "--json"))
+    created = json.loads(
+        horn_org(
+            "create",
+            "--name",
+            "Hooli",
+            "--admin-email",
+            "gavin@hooli.test",
+            "--origin",
+            "https://hooli.test/",
+            "--json",
+        )
+    )
     assert created["name"] == "Hooli" and "/set-password/" in created["link"]
+    assert f'data-horn-cid="{created["oid"]}"' in created["snippet"]
+    assert Organisation.objects.get(pk=created["oid"]).allowed_origins == ["https://hooli.test"]
     before = (team_state(), Organisation.objects.count())
     for args, what in [
         (["--name", "acme", "--admin-email", "new@acme.test"], "name: an organisation with this name already exists"),
         (["--name", "Other", "--admin-email", "gavin@hooli.test"], "email: a staff account"),
         (["--name", "Other", "--admin-email", "nope"], "email: not a valid e-mail address"),
         (["--name", " ", "--admin-email", "x@y.test"], "name: an organisation name is 1 to 100 characters"),
+        (["--name", "Other", "--admin-email", "x@y.test", "--origin", "https://y.test/shop"], "allowed_origins: "),
+        (["--name", "Other", "--admin-email", "x@y.test", "--origin", "y.test"], "allowed_origins: "),
     ]:
         with pytest.raises(CommandError, match=what):
             horn_org("create", *args)

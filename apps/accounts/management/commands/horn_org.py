@@ -11,6 +11,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count, Q
 
+from apps.accounts.management.commands.horn_demo import snippet
 from apps.accounts.models import Organisation, Staff
 from apps.accounts.team import create_org_with_admin
 from apps.core.errors import HornError
@@ -25,6 +26,9 @@ class Command(BaseCommand):
         create.add_argument("--name", required=True, help="the organisation's name (unique)")
         create.add_argument("--admin-email", required=True, help="the first admin's e-mail address (their username)")
         create.add_argument("--admin-name", default="", help="the first admin's display name")
+        create.add_argument(
+            "--origin", action="append", default=[], help="a website origin the widget may run on (repeatable)"
+        )
         create.add_argument("--json", action="store_true", help="print JSON")
         listing = sub.add_parser("list", help="every organisation with its staff counts")
         listing.add_argument("--json", action="store_true", help="print JSON")
@@ -38,15 +42,20 @@ class Command(BaseCommand):
     def _create(self, options):
         try:
             org, staff, url = create_org_with_admin(
-                name=options["name"], email=options["admin_email"], admin_name=options["admin_name"]
+                name=options["name"],
+                email=options["admin_email"],
+                admin_name=options["admin_name"],
+                allowed_origins=options["origin"],
             )
         except HornError as exc:
             raise CommandError(f"{exc.field or 'error'}: {exc.msg}") from None
+        out = {"oid": org.pk, "name": org.name, "sid": staff.sid, "link": url, "snippet": snippet(org.pk)}
         if options["json"]:
-            self.stdout.write(json.dumps({"oid": org.pk, "name": org.name, "sid": staff.sid, "link": url}))
+            self.stdout.write(json.dumps(out))
             return
         self.stdout.write(f"organisation {org.name} (oid {org.pk}); admin {staff.user.username} ({staff.sid})")
         self.stdout.write(f"set-password link (mailed to them too; works once): {url}")
+        self.stdout.write(f"widget snippet for {', '.join(org.allowed_origins) or 'your site'}: {out['snippet']}")
 
     def _list(self, options):
         orgs = Organisation.objects.annotate(
