@@ -52,9 +52,9 @@ def check(token: str, *, lock: bool = False) -> SetPasswordLink:
     if link is None:
         raise LinkInvalid()
     if link.used_at is not None:
-        raise LinkUsed("this link has already been used: ask for a new one")
+        raise LinkUsed()
     if link.expires_at <= timezone.now():
-        raise LinkExpired("this link has expired: ask for a new one")
+        raise LinkExpired()
     if not link.user.is_active:  # deactivated since the link was sent
         raise LinkInvalid("this account is deactivated: ask your organisation's admin")
     return link
