@@ -107,6 +107,8 @@ def invite_again(*, org_id: int, sid: str, inviter: str) -> Staff:
         staff = _staff_of(org_id, sid)
         if staff.user.has_usable_password():
             raise InvalidValue("this staff member has already set a password", field="sid")
+        if not staff.user.is_active:
+            raise InvalidValue("this staff member is deactivated: reactivate them first", field="sid")
         url = links.issue(staff.user, SetPasswordLink.INVITE)
         admin = staff.role == Staff.ADMIN
         mail.send_invite(email=staff.user.email, org_name=staff.org.name, url=url, admin=admin, inviter=inviter)

@@ -231,3 +231,6 @@ def test_an_invitation_can_be_sent_again_until_a_password_is_set(horn, world, sm
     first, second = (LINK.search(m.get_content()).group(1) for m in smtp.wait(2))
     assert first != second
     error(horn.post(f"/api/org/staff/{world.bob.sid}/invite", headers=world.alice.auth), 400, 1004, "sid")
+    ok(horn.patch(f"/api/org/staff/{dana['sid']}", json={"active": False}, headers=world.alice.auth))
+    body = error(horn.post(f"/api/org/staff/{dana['sid']}/invite", headers=world.alice.auth), 400, 1004, "sid")
+    assert "reactivate" in body["msg"] and len(smtp.messages) == 2

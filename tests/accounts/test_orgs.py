@@ -87,3 +87,37 @@ def test_signup_creates_an_org_and_mails_its_admin(server, horn, world, smtp, se
     [mail] = smtp.wait(1)
     art = Staff.objects.select_related("org").get(user__email="art@vandelay.test")
     assert (art.org.name, art.role, art.name, mail["To"]) == ("Vandelay", "admin", "Art", "art@vandelay.test")
+
+
+def test_the_operators_django_admin_shows_organisations_and_staff(horn, world):
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    operator = get_user_model().objects.create_superuser("op", "op@horn.test", "op-pw-123")
+    client = Client()
+    client.force_login(operator)
+    staff = client.get("/admin/accounts/staff/")
+    assert staff.status_code == 200 and "Queues" in staff.text and "Bob" in staff.text
+    assert client.get(f"/admin/accounts/organisation/{world.acme.pk}/change/").status_code == 200
+    page = client.get(f"/admin/accounts/staff/{world.bob.sid}/change/")
+    assert page.status_code == 200 and 'name="queues"' in page.text
+
+
+def test_the_operator_can_mail_a_new_invitation_from_the_django_admin(horn, world, smtp):
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from tests.accounts.test_org_staff import invite
+    from tests.helpers import ok
+
+    dana = ok(invite(horn, world.alice))["staff"]
+    operator = get_user_model().objects.create_superuser("op", "op@horn.test", "op-pw-123")
+    client = Client()
+    client.force_login(operator)
+    page = client.post(
+        "/admin/accounts/staff/",
+        {"action": "send_invitation", "_selected_action": [dana["sid"], world.bob.sid]},
+        follow=True,
+    )
+    assert "invitation sent to dana@acme.test" in page.text and "already set a password" in page.text
+    assert [m["To"] for m in smtp.wait(2)] == ["dana@acme.test", "dana@acme.test"]
