@@ -60,14 +60,16 @@ def forgot_password(request):
 
 @require_http_methods(["GET", "POST"])
 def signup(request):
-    """GET/POST /signup/ (only with HORN_SIGNUP): a new organisation and its first admin, who gets a link by mail."""
+    """GET/POST /signup/ (only with HORN_SIGNUP): a new organisation and its first admin, who gets a link by mail.
+
+    An address that already has an account gets the same page (and its owner a mail saying so)."""
     if not settings.HORN_SIGNUP:
         raise Http404("sign-up is not open on this server")
     if request.method == "GET":
         return _page(request, "registration/signup.html")
     form = {key: request.POST.get(key, "")[:300] for key in ("org", "name", "email")}
     try:
-        team.create_org_with_admin(name=form["org"], email=form["email"], admin_name=form["name"])
+        team.sign_up(name=form["org"], email=form["email"], admin_name=form["name"])
     except HornError as exc:
         return _page(request, "registration/signup.html", {"form": form, "error": exc.msg}, exc.status)
     return _page(request, "registration/signup_done.html", {"email": form["email"].strip()})

@@ -6,6 +6,7 @@ console). The link is the only secret in them; it works once and expires (apps.a
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.mail import send_mail
 
 from apps.core.errors import ServiceUnavailable
@@ -40,6 +41,18 @@ def send_reset(*, email: str, url: str) -> None:
         "If you did not ask for this, ignore this mail: your password stays as it is.\n"
     )
     _send("Reset your Horn password", body, email)
+
+
+def send_account_exists(*, email: str) -> None:
+    """Sign-up with an address that has an account: told by mail, so the page need not say it (no enumeration)."""
+    body = (
+        "Someone (hopefully you) tried to create an organisation on Horn with this e-mail address,\n"
+        "which already has a Horn account, so nothing was created.\n\n"
+        f"To log in: {settings.HORN_PUBLIC_URL}/login/\n"
+        f"Forgot your password? {settings.HORN_PUBLIC_URL}/password-reset/\n\n"
+        "If it was not you, ignore this mail.\n"
+    )
+    _send("You already have a Horn account", body, email)
 
 
 def _send(subject: str, body: str, to: str) -> None:

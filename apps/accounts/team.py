@@ -91,6 +91,17 @@ def create_org_with_admin(
     return org, staff, url
 
 
+def sign_up(*, name: str, email: str, admin_name: str) -> None:
+    """Self-serve sign-up: a new org and admin, or, if the address has an account, a mail telling its owner.
+
+    The page answers the same either way, so it cannot be used to learn who has an account.
+    """
+    try:
+        create_org_with_admin(name=name, email=email, admin_name=admin_name)
+    except EmailTaken:
+        mail.send_account_exists(email=clean_email(email))
+
+
 def invite(*, org_id: int, email: str, name: str, role: str, queues: list[str], max_chats: int, inviter: str) -> Staff:
     """A new staff member of the org, mailed a set-password link. Nothing is kept if the mail fails."""
     with transaction.atomic():

@@ -7,6 +7,7 @@ from io import StringIO
 
 import httpx
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from apps.accounts.models import Organisation, Staff
@@ -81,16 +82,23 @@ def test_signup_creates_an_org_and_mails_its_admin(server, horn, world, smtp, se
         before = (team_state(), Organisation.objects.count())
         taken = post_form(client, "/signup/", org="Acme", name="X", email="x@x.test")
         assert taken.status_code == 409 and "already exists" in taken.text and 'value="x@x.test"' in taken.text
+        # An address with an account: the same page as a success, a mail to its owner, nothing created.
+        get_user_model().objects.filter(username="bob").update(email="bob@acme.test")
+        before = (team_state(), Organisation.objects.count())
+        same = post_form(client, "/signup/", org="Bobco", name="Bob", email="bob@acme.test")
+        assert same.status_code == 200 and same.text == done.text.replace("art@vandelay.test", "bob@acme.test")
+        assert (team_state(), Organisation.objects.count()) == before
         bad = post_form(client, "/signup/", org="Fine", name="X", email="not an address")
         assert bad.status_code == 400 and "Not a valid e-mail address." in bad.text
         assert (team_state(), Organisation.objects.count()) == before
-    [mail] = smtp.wait(1)
+    mail, notice = smtp.wait(2)
     art = Staff.objects.select_related("org").get(user__email="art@vandelay.test")
     assert (art.org.name, art.role, art.name, mail["To"]) == ("Vandelay", "admin", "Art", "art@vandelay.test")
+    assert notice["To"] == "bob@acme.test" and "already has a Horn account" in notice.get_content()
+    assert not LINK.search(notice.get_content())
 
 
 def test_the_operators_django_admin_shows_organisations_and_staff(horn, world):
-    from django.contrib.auth import get_user_model
     from django.test import Client
 
     operator = get_user_model().objects.create_superuser("op", "op@horn.test", "op-pw-123")
@@ -104,7 +112,6 @@ def test_the_operators_django_admin_shows_organisations_and_staff(horn, world):
 
 
 def test_the_operator_can_mail_a_new_invitation_from_the_django_admin(horn, world, smtp):
-    from django.contrib.auth import get_user_model
     from django.test import Client
 
     from tests.accounts.test_org_staff import invite
