@@ -273,6 +273,16 @@ HORN_WEBHOOK_RETRY_BASE_MS = env_int("HORN_WEBHOOK_RETRY_BASE_MS", 10_000, minim
 HORN_WEBHOOK_RETRY_WINDOW_S = env_int("HORN_WEBHOOK_RETRY_WINDOW_S", 25 * 3600, minimum=1)  # retried this long
 HORN_WEBHOOK_DISABLE_AFTER_S = env_int("HORN_WEBHOOK_DISABLE_AFTER_S", 24 * 3600, minimum=1)  # failing this long: off
 
+
+# --- Organisations and staff (docs/organisations.md) --------------------------
+# Self-serve sign-up at /signup/ (a new org and its first admin); off: the operator creates orgs
+# (`manage.py horn_org create`) and /signup/ is a 404.
+HORN_SIGNUP = env_bool("HORN_SIGNUP", False)
+# How long a set-password link works. An invitation waits for someone to read their mail over a
+# weekend; a reset is asked for by the person at the screen, and a short life limits a leaked mail.
+HORN_INVITE_HOURS = env_int("HORN_INVITE_HOURS", 72, minimum=1)
+HORN_RESET_MINUTES = env_int("HORN_RESET_MINUTES", 60, minimum=1)
+
 # --- Uploads (apps/files, docs/files.md) ------------------------------------
 # Largest upload in bytes (an org's max_file_size can only lower it). 25 MB is what
 # Intercom/Crisp-class widgets allow; a chat attachment past that belongs elsewhere.

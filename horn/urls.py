@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.i18n import set_language
 
-from apps.accounts import pages
+from apps.accounts import account_pages, pages, staff_page, staff_views
 from apps.accounts import views as accounts
 from apps.chats import search_views
 from apps.chats import views as chats
@@ -32,6 +32,9 @@ urlpatterns = [
     path("api/staff/info", accounts.staff_info),
     path("api/staff/status", accounts.staff_status),
     path("api/widget/config", accounts.widget_config),
+    path("api/org/staff", staff_views.staff_list),
+    path("api/org/staff/<str:sid>", staff_views.staff_one),
+    path("api/org/staff/<str:sid>/invite", staff_views.staff_invite_again),
     path("api/files", files.upload),
     path("api/canned", console.canned),
     path("api/canned/<str:canned_id>", console.canned_one),
@@ -47,7 +50,11 @@ urlpatterns = [
     path("pull", realtime.pull),
     path("", pages.console, name="console"),
     path("demo/", pages.demo, name="demo"),
+    path("org/staff/", staff_page.staff_page, name="org_staff"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("password-reset/", account_pages.forgot_password, name="forgot_password"),
+    path("set-password/<str:token>/", account_pages.set_password, name="set_password"),
+    path("signup/", account_pages.signup, name="signup"),
     path("logout/", auth_views.LogoutView.as_view(next_page="/login/"), name="logout"),
     # The header's language select posts here; the choice is kept in the django_language cookie.
     path("i18n/setlang/", set_language, name="set_language"),

@@ -10,6 +10,10 @@ grace. The session path queries the user on every call, so it needs nothing.
 A `QuerySet.update(is_active=False)` sends no signal: it is caught by the
 token cache's TTL and the next call, as before. A bot deactivated or deleted
 (its API key revoked) goes the same way: its /ws and /bot sockets close (4401).
+
+A Staff row saved (a role changed by an admin) is broadcast the same way, with
+a lighter effect: each process forgets the cached caller, so the new role
+counts from the next call; connections stay open.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from django.db import transaction
 from apps.core.errors import BadToken
 
 NOTICE = "horn.staff_out"
+CHANGED = "horn.staff_changed"
 STAFF, BOT = "staff", "bot"
 WHY = {STAFF: "this staff account was deactivated", BOT: "this bot's API key was revoked"}
 
@@ -39,11 +44,27 @@ def on_notice(message: dict) -> None:
             sub.kick(BadToken(WHY[role]))
 
 
+def on_changed(message: dict) -> None:
+    """In every process: the staff member's next call reads their row (role) again."""
+    from apps.accounts.auth import forget_caller
+
+    forget_caller(message["sid"])
+
+
 def staff_out(org_id: int, sid: str, role: str = STAFF) -> None:
     """Publish, once the current transaction commits (at once outside one)."""
     from apps.realtime.publish import broadcast_soon
 
     transaction.on_commit(lambda: broadcast_soon(notice(org_id, sid, role)))
+
+
+def _staff_saved(sender, instance, created: bool, **kwargs) -> None:
+    if created:
+        return
+    from apps.realtime.publish import broadcast_soon
+
+    message = {**notice(instance.org_id, instance.sid), "type": CHANGED}
+    transaction.on_commit(lambda: broadcast_soon(message))
 
 
 def _user_saved(sender, instance, **kwargs) -> None:
@@ -77,6 +98,8 @@ def register() -> None:
     from apps.realtime.hub import hub
 
     hub.on(NOTICE, on_notice)
+    hub.on(CHANGED, on_changed)
+    post_save.connect(_staff_saved, sender=Staff, dispatch_uid="horn.staff_changed.staff")
     post_save.connect(_user_saved, sender=get_user_model(), dispatch_uid="horn.staff_out.user")
     post_delete.connect(_staff_deleted, sender=Staff, dispatch_uid="horn.staff_out.staff")
     post_save.connect(_bot_saved, sender=Bot, dispatch_uid="horn.staff_out.bot")
