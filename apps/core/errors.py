@@ -171,6 +171,10 @@ class UrlRefused(HornError):
     code, status, default_msg = 7080, 400, "this URL is not one Horn may call"
 
 
+class BackendTaken(HornError):
+    code, status, default_msg = 7081, 409, "this backend_id is already connected for this organisation"
+
+
 # 429: slow down
 class RateLimited(HornError):
     """Carries `retry_after` (whole seconds) in the body and the Retry-After header."""

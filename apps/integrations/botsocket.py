@@ -35,7 +35,16 @@ from apps.chats.actions import send_message
 from apps.chats.models import Chat, ChatMember
 from apps.console.selectors import visitor_details
 from apps.core.db import db
-from apps.core.errors import BadJSON, BadToken, HornError, InvalidValue, MissingField, NotFound, UnknownType
+from apps.core.errors import (
+    BackendTaken,
+    BadJSON,
+    BadToken,
+    HornError,
+    InvalidValue,
+    MissingField,
+    NotFound,
+    UnknownType,
+)
 from apps.core.redis import get_redis
 from apps.guard import ratelimit
 from apps.realtime import presence
@@ -132,11 +141,8 @@ class BotSocket(PushSocket):
                 backend_key(self.caller.org_id, self.backend_id), self.caller.uid, nx=True,
                 ex=2 * settings.HORN_HEARTBEAT_INTERVAL,
             ):  # fmt: skip
-                await self._refuse(
-                    {"type": "failed", "id": None, "code": 4010,
-                     "reason": f"backend_id {self.backend_id!r} is already connected for this organisation"},
-                    CLOSE_DUPLICATE,
-                )  # fmt: skip
+                taken = BackendTaken(f"backend_id {self.backend_id!r} is already connected for this organisation")
+                await self._refuse(self._failed(None, taken), CLOSE_DUPLICATE)
                 return False
             self.claimed = True
             self.sub = await subscribe(self.caller, cursor, on_overflow=self._too_slow, on_kick=self._kicked)

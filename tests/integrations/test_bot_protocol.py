@@ -185,10 +185,21 @@ def run_bot(server: str, key: str, *args: str) -> subprocess.Popen:
     return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def finished(proc: subprocess.Popen) -> list[dict]:
+def connected(proc: subprocess.Popen) -> dict:
+    """The bot's first line: it has said hello and been welcomed (so it hears what happens from now)."""
+    seen = []
+    while not (line := proc.stdout.readline()).startswith("{"):
+        assert line, f"the bot stopped before connecting: {''.join(seen)}"
+        seen.append(line)  # a warning on stderr, say
+    first = json.loads(line)
+    assert first["step"] == "connected", first
+    return first
+
+
+def finished(proc: subprocess.Popen, *before: dict) -> list[dict]:
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, out
-    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    return [*before, *(json.loads(line) for line in out.splitlines() if line.startswith("{"))]
 
 
 def test_a_bot_process_asks_if_the_customer_is_still_there(horn, world, server, bot):
@@ -215,23 +226,23 @@ def test_a_bot_process_ends_a_session_for_the_agent(horn, world, server, bot, ch
     visitor, chat_id = chat
     ok(text(horn, visitor, chat_id, "Help with my invoice please"))
     proc = run_bot(server, bot.token, "--backend-id", "closer-1", "closer")
+    hello_line = connected(proc)
     with open_ws(server, visitor) as v_ws, open_ws(server, world.alice) as a_ws:
-        frames(a_ws, quiet=1)  # the bot is connected once it says so; give it a moment to subscribe
         ok(send(horn, world.alice, {"type": "transfer", "chat": {"id": chat_id}, "event": {"to": {"bot": bot.uid}}}))
         frames(v_ws, quiet=20, until=lambda got: any(f.get("text") == "Anything else I can help with?" for f in got))
         ok(text(horn, visitor, chat_id, "Yes, why is the amount different?"))
-        steps = finished(proc)
+        steps = finished(proc, hello_line)
         back = [e for e in events(frames(a_ws)) if e["type"] == "handover_to_agent"]
     assert [s["step"] for s in steps] == ["connected", "got chat", "handed back"]
     assert back and back[0]["event"]["to"] == {"staff": world.alice.sid}
     assert (Chat.objects.get(pk=chat_id).state, Chat.objects.get(pk=chat_id).owner_id) == ("active", world.alice.sid)
 
     proc = run_bot(server, bot.token, "--backend-id", "closer-1", "closer")
+    hello_line = connected(proc)
     with open_ws(server, visitor) as v_ws:
-        frames(v_ws, quiet=1)
         ok(send(horn, world.alice, {"type": "transfer", "chat": {"id": chat_id}, "event": {"to": {"bot": bot.uid}}}))
         frames(v_ws, quiet=20, until=lambda got: any(f.get("text") == "Anything else I can help with?" for f in got))
         ok(text(horn, visitor, chat_id, "No, thanks."))
-        steps = finished(proc)
+        steps = finished(proc, hello_line)
     assert [s["step"] for s in steps] == ["connected", "got chat", "ended"]
     assert Chat.objects.get(pk=chat_id).state == "ended"
