@@ -39,6 +39,8 @@ urlpatterns = [
     path("api/canned", console.canned),
     path("api/canned/<str:canned_id>", console.canned_one),
     path("api/bots", console.bots),
+    path("api/keys", integrations.keys_view),
+    path("api/keys/<str:key_id>", integrations.key_one),
     path("api/webhooks", integrations.webhooks_view),
     path("api/webhooks/<str:hook_id>", integrations.webhook_one),
     path("api/webhooks/<str:hook_id>/deliveries", integrations.deliveries),

@@ -239,11 +239,11 @@ def behind_proxy(settings):
 @pytest.fixture
 def bot(world):
     """Acme's bot, "Helper" (Authorization: Bearer <key>)."""
-    from apps.accounts.models import Bot
+    from apps.accounts.actions import create_bot
     from tests.helpers import BotUser
 
-    row = Bot.objects.create(org=world.acme, name="Helper")
-    return BotUser(row.bid, row.key)
+    row, key = create_bot(org=world.acme, name="Helper")
+    return BotUser(row.bid, key)
 
 
 @pytest.fixture

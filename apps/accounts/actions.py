@@ -8,7 +8,7 @@ from rest_framework.authtoken.models import Token
 
 from apps.chats.models import OrgSequence
 
-from .models import Organisation, Staff
+from .models import Bot, Organisation, Staff, hash_api_key, new_api_key
 
 
 def create_organisation(*, name: str, allowed_origins: list[str] | None = None) -> Organisation:
@@ -26,3 +26,10 @@ def create_staff(
         staff = Staff.objects.create(org=org, user=user, name=name, gender=gender, role=role)
         Token.objects.create(user=user)
     return staff
+
+
+def create_bot(*, org: Organisation, name: str) -> tuple[Bot, str]:
+    """A bot (an integration) of the org and its API key: the key is returned here, once, and never stored."""
+    key = new_api_key()
+    bot = Bot.objects.create(org=org, name=name, key_hash=hash_api_key(key), key_prefix=key[:12])
+    return bot, key

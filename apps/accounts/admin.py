@@ -35,6 +35,20 @@ class StaffAdmin(admin.ModelAdmin):
 
 @admin.register(Bot)
 class BotAdmin(admin.ModelAdmin):
-    list_display = ("bid", "name", "org", "is_active")
+    """A new bot gets its API key here; it is shown once, in the confirmation message."""
+
+    list_display = ("bid", "name", "org", "key_prefix", "is_active", "last_used_at")
     list_filter = ("org",)
-    readonly_fields = ("key",)
+    fields = ("org", "name", "is_active", "key_prefix", "last_used_at")
+    readonly_fields = ("key_prefix", "last_used_at")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            from .models import hash_api_key, new_api_key
+
+            key = new_api_key()
+            obj.key_hash, obj.key_prefix = hash_api_key(key), key[:12]
+            super().save_model(request, obj, form, change)
+            self.message_user(request, f"API key of {obj.name} (shown once, copy it now): {key}")
+            return
+        super().save_model(request, obj, form, change)

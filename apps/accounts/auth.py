@@ -11,12 +11,14 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.middleware.csrf import CsrfViewMiddleware
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from rest_framework.authtoken.models import Token
 
@@ -34,7 +36,7 @@ from apps.core.errors import (
 )
 
 from . import visitor_tokens
-from .models import Bot, Staff
+from .models import KEY_PREFIX, Bot, Staff, hash_api_key
 from .orgs import get_org
 
 USER, STAFF, BOT = "user", "staff", "bot"
@@ -87,13 +89,22 @@ def _staff_by_token(key: str) -> Staff | None:
 # seconds of grace after a token is deleted or its user deactivated is the
 # price of not querying each time. Only hits are kept, and only so many.
 TOKEN_TTL = 5.0
+LAST_USED_EVERY = timedelta(minutes=1)
 TOKEN_CACHE_MAX = 10_000
 _token_cache: dict[str, tuple[float, Caller]] = {}
 
 
 def _bot_by_key(key: str) -> Caller | None:
-    bot = Bot.objects.filter(key=key, is_active=True).values_list("bid", "org_id", "name").first()
-    return Caller(uid=bot[0], role=BOT, org_id=bot[1], name=bot[2]) if bot else None
+    if not key.startswith(KEY_PREFIX) and len(key) != 40:  # neither a key nor one from before the prefix
+        return None
+    rows = Bot.objects.filter(key_hash=hash_api_key(key), is_active=True)
+    bot = rows.values_list("bid", "org_id", "name", "last_used_at").first()
+    if bot is None:
+        return None
+    now = timezone.now()
+    if bot[3] is None or now - bot[3] > LAST_USED_EVERY:  # shown to admins; a write a minute at most
+        Bot.objects.filter(pk=bot[0]).update(last_used_at=now)
+    return Caller(uid=bot[0], role=BOT, org_id=bot[1], name=bot[2])
 
 
 def _staff_by_token_caller(key: str) -> Caller | None:
@@ -222,8 +233,10 @@ async def _resolve(request, query_token: bool) -> Caller:
         token, field = request.GET.get("token") or None, "token"
     if token is not None:
         caller = await _visitor_caller(request, token)
-        if caller is None and field == "token" and len(token) == 40:
+        if caller is None and field == "token" and len(token) == 40:  # a staff token (or a key from before 0010)
             caller = await _staff_token_caller(token) or await _bot_key_caller(token)
+        elif caller is None and field == "token" and token.startswith(KEY_PREFIX) and len(token) <= 256:
+            caller = await _bot_key_caller(token)
         if caller is None:
             raise BadToken(field=field)
         return caller

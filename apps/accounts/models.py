@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 from django.conf import settings
@@ -86,18 +87,37 @@ class Staff(models.Model):
 
 
 def _bot_key() -> str:
+    """The clear-text key of migration 0003 (before 0010 hashed them); kept for the migration history."""
     return secrets.token_hex(20)
 
 
+KEY_PREFIX = "horn_"  # a Horn API key is recognisable in a config file, a log or a secret scanner
+
+
+def new_api_key() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(30)
+
+
+def hash_api_key(key: str) -> str:
+    """Keys are 240 random bits, so a plain SHA-256 is enough (no salt or slow hash needed): stored, only this."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
 class Bot(models.Model):
-    """A bot or integration taking part in an org's chats through the API (`Authorization: Bearer <key>`)."""
+    """A bot or integration of one org, with its API key (`Authorization: Bearer <key>`, or `?apiKey=`).
+
+    The key itself is shown once, when it is made (apps.accounts.actions.create_bot); Horn keeps
+    its SHA-256 and its first characters (to tell keys apart in a list). Revoking = is_active False.
+    """
 
     bid = models.CharField(primary_key=True, max_length=ids.STAFF_LEN, default=ids.new_staff_id, editable=False)
     org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="bots")
     name = models.CharField(max_length=100)
-    key = models.CharField(max_length=40, unique=True, default=_bot_key)
+    key_hash = models.CharField(max_length=64, unique=True)
+    key_prefix = models.CharField(max_length=16)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.name} <{self.bid}>"

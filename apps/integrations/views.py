@@ -1,4 +1,5 @@
-"""The admin API for webhooks (docs/webhooks.md): thin views over apps/integrations/webhooks.py.
+"""The admin API for integrations: API keys (GET/POST /api/keys, DELETE /api/keys/{id}) and webhooks
+(docs/webhooks.md): thin views over apps/integrations/keys.py and webhooks.py.
 
 GET/POST /api/webhooks, GET/PATCH/DELETE /api/webhooks/{id},
 GET /api/webhooks/{id}/deliveries, POST /api/webhooks/{id}/deliveries/{delivery}/replay.
@@ -15,7 +16,7 @@ from apps.core.errors import InvalidValue, MissingField, NotFound
 from apps.core.http import api_view, json_body, ok, query
 from apps.core.validation import StrictBooleanField, StrictCharField, StrictSerializer, validate
 
-from . import webhooks
+from . import keys, webhooks
 from .models import WebhookDelivery
 
 MAX_ID = 2**63 - 1
@@ -89,3 +90,24 @@ async def replay(request, hook_id: str, delivery_id: str):
     if len(delivery_id) > 32:
         raise NotFound("delivery not found", field="delivery")
     return ok(delivery=await db(webhooks.replay, caller, _id(hook_id), delivery_id))
+
+
+class KeyIn(StrictSerializer):
+    name = StrictCharField(max_length=100)
+
+
+@api_view("GET", "POST")
+async def keys_view(request):
+    caller = await _admin(request)
+    if request.method == "GET":
+        return ok(data=await db(keys.list_keys, caller.org_id))
+    data = validate(KeyIn, json_body(request))
+    return ok(key=await db(keys.create_key, caller.org_id, data["name"]))
+
+
+@api_view("DELETE")
+async def key_one(request, key_id: str):
+    caller = await _admin(request)
+    if len(key_id) > 40:
+        raise NotFound("API key not found", field="id")
+    return ok(key=await db(keys.revoke_key, caller.org_id, key_id))

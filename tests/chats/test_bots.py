@@ -1,5 +1,6 @@
 """Bots take part through the same API with a bot identity (`Authorization: Bearer <key>`)."""
 
+from apps.accounts.actions import create_bot
 from apps.accounts.models import Bot
 from apps.chats.models import Chat, ChatMember
 from tests.helpers import BotUser, error, ok, request_chat, send, snapshot, text, track
@@ -76,8 +77,9 @@ def test_bot_keys_and_bot_limits(horn, world, bot):
 
 def test_transfer_to_a_bot_is_checked(horn, world, bot, chat):
     visitor, chat_id = chat
-    stranger = Bot.objects.create(org=world.globex, name="Other")
-    asleep = Bot.objects.create(org=world.acme, name="Retired", is_active=False)
+    stranger, _ = create_bot(org=world.globex, name="Other")
+    asleep, _ = create_bot(org=world.acme, name="Retired")
+    Bot.objects.filter(pk=asleep.pk).update(is_active=False)
 
     def to_bot(who, bid):
         return send(horn, who, {"type": "transfer", "chat": {"id": chat_id}, "event": {"to": {"bot": bid}}})
@@ -95,8 +97,8 @@ def test_transfer_to_a_bot_is_checked(horn, world, bot, chat):
 
 
 def test_another_orgs_bot_sees_nothing(horn, world):
-    stranger = Bot.objects.create(org=world.globex, name="Other")
-    bot = BotUser(stranger.bid, stranger.key)
+    stranger, key = create_bot(org=world.globex, name="Other")
+    bot = BotUser(stranger.bid, key)
     chat_id = request_chat(horn, track(horn, world.acme.pk))
     error(send(horn, bot, {"type": "join_chat", "chat": {"id": chat_id}}), 404, 3001, "chat.id")
     assert ok(horn.get("/api/state/init", headers=bot.auth))["state"]["queue"] == []

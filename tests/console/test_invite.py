@@ -42,10 +42,12 @@ def test_bad_invitations_are_refused(horn, world, chat):
 
 
 def test_staff_list_their_orgs_active_bots_without_keys(horn, world, bot):
+    from apps.accounts.actions import create_bot
     from apps.accounts.models import Bot
 
-    Bot.objects.create(org=world.acme, name="Retired", is_active=False)
-    Bot.objects.create(org=world.globex, name="Globex bot")
+    retired, _ = create_bot(org=world.acme, name="Retired")
+    Bot.objects.filter(pk=retired.pk).update(is_active=False)
+    create_bot(org=world.globex, name="Globex bot")
     assert ok(horn.get("/api/bots", headers=world.alice.auth))["data"] == [{"id": bot.uid, "name": "Helper"}]
     assert [b["name"] for b in ok(horn.get("/api/bots", headers=world.charlie.auth))["data"]] == ["Globex bot"]
     error(horn.get("/api/bots", params={"cid": world.globex.pk}, headers=world.alice.auth), 404, 3001, "cid")

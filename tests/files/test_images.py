@@ -8,6 +8,7 @@ import io
 import pytest
 from PIL import Image
 
+from apps.accounts.actions import create_bot
 from apps.accounts.models import Bot, Organisation
 from apps.accounts.orgs import forget_all
 from apps.files.models import Upload
@@ -100,8 +101,8 @@ def test_the_org_limits_apply_to_images(horn, world, bot, settings):
 def test_another_orgs_bot_image_is_served_but_cannot_be_posted(horn, world, bot, chat):
     """Cross-tenant: a Globex bot's image is not found for Acme's messages."""
     _, chat_id = chat
-    globex_bot = Bot.objects.create(org=world.globex, name="Theirs")
-    theirs = BotUser(globex_bot.bid, globex_bot.key)
+    globex_bot, key = create_bot(org=world.globex, name="Theirs")
+    theirs = BotUser(globex_bot.bid, key)
     r = post_image(horn, theirs.token, {"image": b64(image_bytes())})
     assert r.status_code == 201
     ok(send(horn, bot, {"type": "join_chat", "chat": {"id": chat_id}}))

@@ -1,4 +1,7 @@
-"""python manage.py horn_bot --org <id or name> --name "Helper": create a bot and print its id and API key."""
+"""python manage.py horn_bot --org <id or name> --name "Helper": create a bot and print its id and API key (once).
+
+The same as `horn_key create`, kept for the scripts that already call it.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.accounts.models import Bot, Organisation
+from apps.accounts.actions import create_bot
+from apps.accounts.models import Organisation
 
 
 class Command(BaseCommand):
@@ -22,8 +26,8 @@ class Command(BaseCommand):
         org = Organisation.objects.filter(**({"pk": int(ref)} if ref.isdigit() else {"name": ref})).first()
         if org is None:
             raise CommandError(f"no organisation {ref!r}")
-        bot = Bot.objects.create(org=org, name=options["name"][:100])
+        bot, key = create_bot(org=org, name=options["name"][:100])
         if options["json"]:
-            self.stdout.write(json.dumps({"oid": org.pk, "bid": bot.bid, "name": bot.name, "key": bot.key}))
+            self.stdout.write(json.dumps({"oid": org.pk, "bid": bot.bid, "name": bot.name, "key": key}))
         else:
-            self.stdout.write(f"bot {bot.name} ({bot.bid}) of {org.name}: Authorization: Bearer {bot.key}")
+            self.stdout.write(f"bot {bot.name} ({bot.bid}) of {org.name}: Authorization: Bearer {key}  (shown once)")
