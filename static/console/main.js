@@ -4,6 +4,7 @@
 import { api, ApiError, sendMessage } from "./api.js";
 import { Connection } from "./connection.js";
 import { h, fill, since } from "./dom.js";
+import { t } from "./i18n.js";
 import { Store } from "./store.js";
 import { ChatPane } from "./chatpane.js";
 import { visitorLabel } from "./messages.js";
@@ -12,6 +13,8 @@ import { Collision } from "./collision.js";
 import { Details } from "./details.js";
 import { installKeys } from "./keys.js";
 import { Team } from "./team.js";
+import { Alerts } from "./alerts.js";
+import { showChats } from "./search.js";
 
 const CONNECTION_TEXT = {
   connecting: "Connecting…",
@@ -92,7 +95,7 @@ function renderQueue() {
           const label = visitorLabel(store, q.creator);
           return h(
             "li",
-            { class: `queued${q.offline ? " offline" : ""}` },
+            { class: `queued${q.offline ? " offline" : ""}`, "data-chat": q.id },
             h("span", { class: "name" }, label),
             h("span", { class: "meta" }, `${q.queue || "default"} · waiting ${since(q.waiting_since)}`),
             q.offline ? h("span", { class: "tag", title: "Requested while nobody was available" }, "offline") : null,
@@ -146,6 +149,20 @@ function select(chatId) {
   store.selected = chatId;
   store.changed("select");
 }
+
+// A notification was clicked: the console comes forward on that chat.
+const alerts = new Alerts(store, {
+  openChat: (chatId) => {
+    showChats();
+    if (store.chats.has(chatId)) select(chatId);
+  },
+  showQueued: (chatId) => {
+    // A waiting chat is not mine yet: its Accept button gets the focus rather than taking it unasked.
+    showChats();
+    const button = document.querySelector(`#queue-list li[data-chat="${CSS.escape(chatId)}"] button`);
+    if (button) button.focus();
+  },
+});
 
 function renderPane(what) {
   const chat = store.selected ? store.chats.get(store.selected) : null;
@@ -229,7 +246,7 @@ function renderRatings() {
 function renderTitle() {
   let count = store.queue.size;
   for (const chat of store.chats.values()) count += store.unread(chat);
-  document.title = count ? `(${count}) Horn console` : "Horn console";
+  document.title = count ? `(${count}) ${t("Horn console")}` : t("Horn console");
 }
 
 // --- wiring ---
@@ -265,7 +282,9 @@ conn.addEventListener("init", (e) => {
 });
 collision.addEventListener("change", () => renderChatList());
 conn.addEventListener("event", (e) => {
+  const wasQueued = !!e.detail.chat && store.queue.has(e.detail.chat.id);
   store.apply(e.detail);
+  alerts.apply(e.detail, wasQueued);
   collision.apply(e.detail);
   team.apply(e.detail);
 });
@@ -288,6 +307,7 @@ document
     h("button", { type: "button", id: "canned-open", onclick: () => cannedDialog.open() }, "Canned responses"),
     h("button", { type: "button", id: "bans-open", onclick: () => team.openBans() }, "Bans"),
   );
+$("history-open").before(alerts.el);
 installKeys({ store, select, next: () => accept(null), pane: () => pane, details, picker: (p) => pickers.get(p) });
 
 async function start() {
