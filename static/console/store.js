@@ -248,8 +248,6 @@ export class Store extends EventTarget {
     const chat = this.chats.get(item.chat.id);
     if (!chat) return;
     chat.read[item.from.id] = item.event.version;
-    // Read in another of my tabs (or on my phone): not unread here either.
-    if (item.from.id === this.me.sid) chat.myRead = Math.max(chat.myRead, Number(item.event.version));
     this.changed(item.chat.id === this.selected ? "selected" : "chats");
   }
 
