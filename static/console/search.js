@@ -227,6 +227,9 @@ class HistoryView {
 
 const view = new HistoryView();
 document.body.append(view.el);
+const button = $("history-open");
+if (button) button.addEventListener("click", () => (view.el.hidden ? view.open() : view.close()));
+if (location.hash === "#history") view.open();
 
 /** Open the History view on one chat's transcript (from the visitor details' past chats). */
 export async function openTranscript(chatId) {
@@ -239,6 +242,3 @@ export async function openTranscript(chatId) {
 export function showChats() {
   if (!view.el.hidden) view.close();
 }
-const button = $("history-open");
-if (button) button.addEventListener("click", () => (view.el.hidden ? view.open() : view.close()));
-if (location.hash === "#history") view.open();
