@@ -46,6 +46,24 @@ function icon(name) {
   return svg;
 }
 
+// localStorage may be unavailable (storage disabled by policy): then the settings last as long as the page.
+const memory = new Map();
+function setting(key) {
+  try {
+    return localStorage.getItem(key);
+  } catch {
+    return memory.get(key) ?? null;
+  }
+}
+function remember(key, value) {
+  memory.set(key, value);
+  try {
+    localStorage.setItem(key, value);
+  } catch {
+    // kept in memory only
+  }
+}
+
 function truncate(text, max = BODY_MAX) {
   const flat = String(text || "").replace(/\s+/g, " ").trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
@@ -74,31 +92,32 @@ export class Alerts {
     const unlock = () => this.unlockAudio();
     document.addEventListener("pointerdown", unlock, { capture: true, once: true });
     document.addEventListener("keydown", unlock, { capture: true, once: true });
+    window.addEventListener("storage", () => this.render()); // toggled in another tab of the console
   }
 
   // --- settings ---
 
   get muted() {
-    return localStorage.getItem(MUTE_KEY) === "1";
+    return setting(MUTE_KEY) === "1";
   }
 
   get notifying() {
-    return "Notification" in window && Notification.permission === "granted" && localStorage.getItem(NOTIFY_KEY) === "on";
+    return "Notification" in window && Notification.permission === "granted" && setting(NOTIFY_KEY) === "on";
   }
 
   toggleMute() {
-    localStorage.setItem(MUTE_KEY, this.muted ? "0" : "1");
+    remember(MUTE_KEY, this.muted ? "0" : "1");
     this.render();
     if (!this.muted) this.play("message"); // hear what it sounds like
   }
 
   async toggleNotifications() {
     if (this.notifying) {
-      localStorage.setItem(NOTIFY_KEY, "off");
+      remember(NOTIFY_KEY, "off");
       return this.render();
     }
     if (Notification.permission !== "granted") await Notification.requestPermission();
-    if (Notification.permission === "granted") localStorage.setItem(NOTIFY_KEY, "on");
+    if (Notification.permission === "granted") remember(NOTIFY_KEY, "on");
     this.render();
   }
 
