@@ -134,6 +134,12 @@ def test_new_chats_and_messages_chime_notify_and_count(horn, world, server, cons
     expect(alice).to_have_title("Horn console")
     assert len(notes(alice)) == 2
 
+    # The title counts both: a chat waiting, and a message unread in the chat not on screen.
+    request_chat(horn, track(horn, world.acme.pk))
+    expect(alice).to_have_title("(1) Horn console")
+    ok(text(horn, second, second_chat, "Thanks!"))
+    expect(alice).to_have_title("(2) Horn console")
+
 
 def test_mute_is_remembered_and_a_resumed_console_alerts_only_for_what_is_new(horn, world, server, console):
     first, second = track(horn, world.acme.pk), track(horn, world.acme.pk)
