@@ -84,8 +84,15 @@ $("status").addEventListener("change", async (e) => {
 
 // --- queue ---
 
+/** The Accept button of a waiting chat, or null. */
+function acceptButton(chatId) {
+  return document.querySelector(`#queue-list li[data-chat="${CSS.escape(chatId)}"] button`);
+}
+
 function renderQueue() {
   const rows = [...store.queue.values()].sort((a, b) => a.waiting_since - b.waiting_since);
+  // The rows are rebuilt (every tick, every queue event): a focused Accept button keeps the focus.
+  const focused = document.activeElement && document.activeElement.closest("#queue-list li[data-chat]");
   $("queue-count").textContent = rows.length ? `(${rows.length})` : "";
   $("next").disabled = rows.length === 0;
   fill(
@@ -104,6 +111,7 @@ function renderQueue() {
         })
       : h("li", { class: "none" }, "Nobody is waiting."),
   );
+  if (focused && acceptButton(focused.dataset.chat)) acceptButton(focused.dataset.chat).focus();
 }
 
 async function accept(chatId) {
@@ -159,7 +167,7 @@ const alerts = new Alerts(store, {
   showQueued: (chatId) => {
     // A waiting chat is not mine yet: its Accept button gets the focus rather than taking it unasked.
     showChats();
-    const button = document.querySelector(`#queue-list li[data-chat="${CSS.escape(chatId)}"] button`);
+    const button = acceptButton(chatId);
     if (button) button.focus();
   },
 });
