@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
+from django.views.i18n import set_language
 
 from apps.accounts import pages
 from apps.accounts import views as accounts
@@ -9,6 +10,7 @@ from apps.chats import views as chats
 from apps.console import views as console
 from apps.files import views as files
 from apps.guard import views as guard
+from apps.integrations import views as integrations
 from apps.monitor import views as monitor
 from apps.realtime import views as realtime
 from apps.visitors import views as visitors
@@ -34,6 +36,10 @@ urlpatterns = [
     path("api/canned", console.canned),
     path("api/canned/<str:canned_id>", console.canned_one),
     path("api/bots", console.bots),
+    path("api/webhooks", integrations.webhooks_view),
+    path("api/webhooks/<str:hook_id>", integrations.webhook_one),
+    path("api/webhooks/<str:hook_id>/deliveries", integrations.deliveries),
+    path("api/webhooks/<str:hook_id>/deliveries/<str:delivery_id>/replay", integrations.replay),
     path("files/<str:upload_id>/<str:name>", files.download),
     path("images", files.upload_b64_image),
     path("images/<str:upload_id>", files.image),
@@ -43,6 +49,8 @@ urlpatterns = [
     path("demo/", pages.demo, name="demo"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="/login/"), name="logout"),
+    # The header's language select posts here; the choice is kept in the django_language cookie.
+    path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]
 
