@@ -93,6 +93,13 @@ class ChatTextIn(TextIn):
     quick_replies = serializers.ListField(child=QuickReply(), required=False, min_length=1, max_length=10)
     quick_reply_payload = StrictCharField(max_length=1000, required=False)
 
+    def validate_quick_replies(self, buttons):
+        # The visitor's answer names its button by payload only: two alike would make it ambiguous.
+        payloads = [b["payload"] for b in buttons]
+        if len(set(payloads)) != len(payloads):
+            raise serializers.ValidationError("each quick reply needs its own payload")
+        return buttons
+
 
 class FileBody(StrictSerializer):
     """`src` must be an upload of the org (apps.files); name and size are taken from it, whatever is sent."""

@@ -10,6 +10,9 @@ import { renderMessage, visitorLabel } from "./messages.js";
 
 // A typing notice at most this often while the agent keeps typing (it is a POST each time).
 const TYPING_EVERY_MS = 3000;
+// Quick replies: as many buttons as POST /api/message accepts, each label as long as it allows.
+const QUICK_REPLIES_MAX = 10;
+const QUICK_REPLY_TEXT_MAX = 100;
 
 export class ChatPane {
   constructor(store, chat, { failed, toast }) {
@@ -48,16 +51,34 @@ export class ChatPane {
     this.input.value = chat.draftReply || "";
     this.noteBox = h("input", { type: "checkbox", id: "note-mode", onchange: () => this.noteMode() });
     this.fileInput = h("input", { type: "file", id: "attach", class: "visually-hidden", onchange: () => this.upload() });
+    this.qrButton = h(
+      "button",
+      { type: "button", class: "qr-toggle", "aria-expanded": "false", "aria-controls": "qr-editor", onclick: () => this.toggleQuickReplies() },
+      t("Quick replies"),
+    );
+    this.qrList = h("ol", { class: "qr-options", "aria-label": t("Quick reply options") });
+    this.qrAdd = h("button", { type: "button", onclick: () => this.addOption().focus() }, t("Add option"));
+    this.qrError = h("p", { class: "qr-error", role: "alert" });
+    this.qrEditor = h(
+      "fieldset",
+      { id: "qr-editor", class: "qr-editor", hidden: true },
+      h("legend", {}, t("Buttons the visitor can tap instead of typing (up to {n})", { n: QUICK_REPLIES_MAX })),
+      this.qrList,
+      this.qrAdd,
+      this.qrError,
+    );
     this.composer = h(
       "form",
       { class: "composer", onsubmit: (e) => (e.preventDefault(), this.submit()) },
       this.input,
+      this.qrEditor,
       h(
         "div",
         { class: "composer-bar" },
         h("label", { class: "note-toggle" }, this.noteBox, " ", t("Internal note")),
         h("label", { class: "attach", for: "attach" }, t("Attach file")),
         this.fileInput,
+        this.qrButton,
         h("button", { type: "submit" }, t("Send")),
       ),
     );
@@ -119,6 +140,7 @@ export class ChatPane {
     });
     log.replaceChildren(...items);
     this.renderReceipts();
+    this.markAnswers();
     if (keepTop) log.scrollTop = log.scrollHeight - fromBottom; // older messages above: stay where we were
     else if (atBottom || !this.rendered) log.scrollTop = log.scrollHeight;
     this.rendered = true;
@@ -131,6 +153,20 @@ export class ChatPane {
       const el = this.cache.get(m.mid);
       const receipt = el && el.querySelector(".receipt");
       if (receipt) receipt.textContent = Number(m.version) <= upto ? t("Seen") : t("Sent");
+    }
+  }
+
+  markAnswers() {
+    // A visitor's tap answers the latest offer before it: that offer's button is marked as chosen.
+    let offer = null;
+    for (const m of this.chat.msgs) {
+      if (m.quick_replies && m.quick_replies.length) offer = this.cache.get(m.mid);
+      if (!m.quick_reply_payload || !offer) continue;
+      for (const chip of offer.querySelectorAll(".chip")) {
+        if (chip.dataset.payload !== m.quick_reply_payload) continue;
+        chip.classList.add("chosen");
+        chip.title = t("The visitor chose this");
+      }
     }
   }
 
@@ -154,6 +190,9 @@ export class ChatPane {
 
   noteMode() {
     this.composer.classList.toggle("note-mode", this.noteBox.checked);
+    // A note never reaches the visitor, so it cannot offer them buttons.
+    this.qrButton.disabled = this.noteBox.checked;
+    if (this.noteBox.checked) this.closeQuickReplies();
     this.input.placeholder = this.noteBox.checked ? t("Internal note: only staff see it") : t("Type a reply (Enter sends, Shift+Enter for a new line)");
     this.input.focus();
   }
@@ -174,12 +213,92 @@ export class ChatPane {
 
   async submit() {
     const text = this.input.value.trim();
-    if (!text) return;
+    const quickReplies = this.quickReplies();
+    if (quickReplies === false) return;
+    if (!text) {
+      if (quickReplies) this.qrError.textContent = t("Write the message the buttons answer, then send.");
+      return this.input.focus();
+    }
     const type = this.noteBox.checked ? "note" : "text";
     this.input.value = "";
     this.lastTyping = 0;
-    const ok = await this.send({ type, text });
+    const ok = await this.send(quickReplies ? { type, text, quick_replies: quickReplies } : { type, text });
     if (!ok) this.input.value = text; // nothing was lost: try again
+    else if (quickReplies) this.closeQuickReplies();
+  }
+
+  // --- quick replies: a row of labels under the message box; each label is also its payload ---
+
+  toggleQuickReplies() {
+    if (!this.qrEditor.hidden) return this.closeQuickReplies();
+    this.qrEditor.hidden = false;
+    this.qrButton.setAttribute("aria-expanded", "true");
+    const first = this.addOption();
+    this.addOption();
+    first.focus();
+  }
+
+  closeQuickReplies() {
+    this.qrEditor.hidden = true;
+    this.qrButton.setAttribute("aria-expanded", "false");
+    this.qrList.replaceChildren();
+    this.qrError.replaceChildren();
+  }
+
+  addOption() {
+    const input = h("input", {
+      class: "qr-option",
+      maxlength: String(QUICK_REPLY_TEXT_MAX),
+      enterkeyhint: "send",
+      oninput: () => this.qrError.replaceChildren(),
+    });
+    const row = h(
+      "li",
+      {},
+      input,
+      h("button", { type: "button", class: "qr-remove", onclick: () => this.removeOption(row) }, "×"),
+    );
+    this.qrList.append(row);
+    this.renumber();
+    return input;
+  }
+
+  removeOption(row) {
+    const next = row.nextElementSibling || row.previousElementSibling;
+    row.remove();
+    if (!this.qrList.childElementCount) {
+      this.closeQuickReplies();
+      this.qrButton.focus();
+      return;
+    }
+    this.renumber();
+    next.querySelector("input").focus();
+  }
+
+  renumber() {
+    [...this.qrList.children].forEach((row, i) => {
+      row.querySelector("input").setAttribute("aria-label", t("Option {n}", { n: i + 1 }));
+      row.querySelector("button").setAttribute("aria-label", t("Remove option {n}", { n: i + 1 }));
+    });
+    this.qrAdd.disabled = this.qrList.childElementCount >= QUICK_REPLIES_MAX;
+  }
+
+  /** The offered buttons: null if none, false (and a message beside them) if two say the same. */
+  quickReplies() {
+    if (this.qrEditor.hidden) return null;
+    const inputs = [...this.qrList.querySelectorAll("input")].filter((i) => i.value.trim());
+    if (!inputs.length) return null;
+    const seen = new Map(); // label -> its first input
+    for (const input of inputs) {
+      const label = input.value.trim();
+      if (seen.has(label)) {
+        this.qrError.textContent = t("Two buttons say “{label}”: make each one different.", { label });
+        input.focus();
+        return false;
+      }
+      seen.set(label, input);
+    }
+    return [...seen.keys()].map((text) => ({ type: "postback", text, payload: text }));
   }
 
   async send(body) {

@@ -1,12 +1,14 @@
 // Visitor details beside the chat: who the visitor of the selected chat is (customer, verified or
 // not), new or returning, their visits and the pages they viewed with times, and their past chats
-// (a verified customer's from every device). From GET /api/visitors/{uid}; fetched when a chat is
-// selected and again when the visitors list changes (a page view arrives by push), never polled.
+// (a verified customer's from every device), each opening its transcript in the History view.
+// From GET /api/visitors/{uid}; fetched when a chat is selected and again when the visitors list
+// changes (a page view arrives by push), never polled.
 
 import { api, ApiError } from "./api.js";
 import { h, fill, clock, since, shortDate } from "./dom.js";
 import { t } from "./i18n.js";
 import { visitorLabel } from "./messages.js";
+import { openTranscript } from "./search.js";
 
 const REFRESH_MS = 1_000; // a burst of page views costs one fetch
 
@@ -121,18 +123,29 @@ export class Details {
         ? h(
             "ol",
             { class: "past-chats", "aria-label": t("Past chats, newest first") },
-            v.chats.map((ch) =>
-              h(
+            v.chats.map((ch) => {
+              const date = shortDate(ch.created_at);
+              return h(
                 "li",
                 { "data-chat": ch.id },
-                h("span", { class: "time" }, shortDate(ch.created_at)),
+                h("span", { class: "time" }, date),
                 " ",
                 h("span", { class: `state state-${ch.state}` }, stateText(ch, this.store.selected)),
                 ch.staff ? h("span", { class: "meta" }, " ", t("with {name}", { name: ch.staff.name })) : null,
                 ch.rating ? h("span", { class: "stars", "aria-label": t("{score} out of 5", { score: ch.rating }) }, ` ${"★".repeat(ch.rating)}`) : null,
+                h(
+                  "button",
+                  {
+                    type: "button",
+                    class: "transcript-open",
+                    "aria-label": t("Transcript of the chat of {date} ({state})", { date, state: stateText(ch, this.store.selected) }),
+                    onclick: () => openTranscript(ch.id),
+                  },
+                  t("Transcript"),
+                ),
                 h("div", { class: "meta chat-id" }, ch.id),
-              ),
-            ),
+              );
+            }),
           )
         : h("p", { class: "meta" }, t("No chats before.")),
     );

@@ -13,6 +13,8 @@ import { Collision } from "./collision.js";
 import { Details } from "./details.js";
 import { installKeys } from "./keys.js";
 import { Team } from "./team.js";
+import { Alerts } from "./alerts.js";
+import { showChats } from "./search.js";
 
 const CONNECTION_TEXT = {
   connecting: t("Connecting…"),
@@ -82,8 +84,15 @@ $("status").addEventListener("change", async (e) => {
 
 // --- queue ---
 
+/** The Accept button of a waiting chat, or null. */
+function acceptButton(chatId) {
+  return document.querySelector(`#queue-list li[data-chat="${CSS.escape(chatId)}"] button`);
+}
+
 function renderQueue() {
   const rows = [...store.queue.values()].sort((a, b) => a.waiting_since - b.waiting_since);
+  // The rows are rebuilt (every tick, every queue event): a focused Accept button keeps the focus.
+  const focused = document.activeElement && document.activeElement.closest("#queue-list li[data-chat]");
   $("queue-count").textContent = rows.length ? `(${num(rows.length)})` : "";
   $("next").disabled = rows.length === 0;
   fill(
@@ -93,7 +102,7 @@ function renderQueue() {
           const label = visitorLabel(store, q.creator);
           return h(
             "li",
-            { class: `queued${q.offline ? " offline" : ""}` },
+            { class: `queued${q.offline ? " offline" : ""}`, "data-chat": q.id },
             h("span", { class: "name" }, label),
             h("span", { class: "meta" }, t("{queue} · waiting {time}", { queue: q.queue || t("default"), time: since(q.waiting_since) })),
             q.offline ? h("span", { class: "tag", title: t("Requested while nobody was available") }, t("offline")) : null,
@@ -102,6 +111,7 @@ function renderQueue() {
         })
       : h("li", { class: "none" }, t("Nobody is waiting.")),
   );
+  if (focused && acceptButton(focused.dataset.chat)) acceptButton(focused.dataset.chat).focus();
 }
 
 async function accept(chatId) {
@@ -147,6 +157,20 @@ function select(chatId) {
   store.selected = chatId;
   store.changed("select");
 }
+
+// A notification was clicked: the console comes forward on that chat.
+const alerts = new Alerts(store, {
+  openChat: (chatId) => {
+    showChats();
+    if (store.chats.has(chatId)) select(chatId);
+  },
+  showQueued: (chatId) => {
+    // A waiting chat is not mine yet: its Accept button gets the focus rather than taking it unasked.
+    showChats();
+    const button = acceptButton(chatId);
+    if (button) button.focus();
+  },
+});
 
 function renderPane(what) {
   const chat = store.selected ? store.chats.get(store.selected) : null;
@@ -266,7 +290,9 @@ conn.addEventListener("init", (e) => {
 });
 collision.addEventListener("change", () => renderChatList());
 conn.addEventListener("event", (e) => {
+  const wasQueued = !!e.detail.chat && store.queue.has(e.detail.chat.id);
   store.apply(e.detail);
+  alerts.apply(e.detail, wasQueued);
   collision.apply(e.detail);
   team.apply(e.detail);
 });
@@ -289,6 +315,7 @@ document
     h("button", { type: "button", id: "canned-open", onclick: () => cannedDialog.open() }, t("Canned responses")),
     h("button", { type: "button", id: "bans-open", onclick: () => team.openBans() }, t("Bans")),
   );
+$("history-open").before(alerts.el);
 installKeys({ store, select, next: () => accept(null), pane: () => pane, details, picker: (p) => pickers.get(p) });
 
 async function start() {

@@ -84,7 +84,7 @@ function body(m) {
         h(
           "div",
           { class: "quick-replies", "aria-label": t("Quick replies offered") },
-          m.quick_replies.map((q) => h("span", { class: "chip" }, q.text)),
+          m.quick_replies.map((q) => h("span", { class: "chip", "data-payload": q.payload }, q.text)),
         ),
       );
     }

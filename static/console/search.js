@@ -94,7 +94,7 @@ class HistoryView {
     this.more = h("button", { type: "button", hidden: true, onclick: () => this.search(true) }, t("More results"));
     this.transcript = h(
       "section",
-      { class: "hist-transcript", "aria-label": t("Transcript") },
+      { class: "hist-transcript", "aria-label": t("Transcript"), tabindex: "-1" },
       h("p", { class: "empty" }, t("Open a chat to read its transcript.")),
     );
     this.el = h(
@@ -115,11 +115,11 @@ class HistoryView {
     this.seq = 0; // a newer search wins over a slower older one
   }
 
-  open() {
+  open({ focus = true } = {}) {
     document.querySelector("main.layout").hidden = true;
     this.el.hidden = false;
     if (location.hash !== "#history") history.replaceState(null, "", "#history");
-    this.q.focus();
+    if (focus) this.q.focus();
     this.loadStaff();
     if (!this.results.childElementCount) this.search();
   }
@@ -263,3 +263,15 @@ document.body.append(view.el);
 const button = $("history-open");
 if (button) button.addEventListener("click", () => (view.el.hidden ? view.open() : view.close()));
 if (location.hash === "#history") view.open();
+
+/** Open the History view on one chat's transcript (from the visitor details' past chats). */
+export async function openTranscript(chatId) {
+  view.open({ focus: false });
+  await view.openTranscript(chatId);
+  view.transcript.focus(); // the keyboard follows: Tab goes on to the export links
+}
+
+/** Back to the live console (a notification was clicked while History was open). */
+export function showChats() {
+  if (!view.el.hidden) view.close();
+}

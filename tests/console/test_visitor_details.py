@@ -87,3 +87,19 @@ def test_visitors_and_bots_do_not_see_visitor_details(horn, world, chat, bot):
     error(horn.get(f"/api/visitors/{visitor.uid}", headers=visitor.auth), 403, 2004)
     error(horn.get(f"/api/visitors/{visitor.uid}", headers=bot.auth), 403, 2004)
     error(horn.get(f"/api/visitors/{visitor.uid}"), 401, 2001)
+
+
+def test_past_chats_and_their_transcripts_stay_in_the_org(horn, world):
+    """The console links each past chat to its transcript: both are one org's, whatever the customer id."""
+    acme_claim = {"id": "cust-42", "hash": expected_hash(world.acme.secret, "cust-42")}
+    globex_claim = {"id": "cust-42", "hash": expected_hash(world.globex.secret, "cust-42")}
+    ours = track(horn, world.acme.pk, customer=acme_claim)
+    theirs = track(horn, world.globex.pk, customer=globex_claim, fp="fp-globex")
+    our_chat = request_chat(horn, ours)
+    their_chat = request_chat(horn, theirs)
+    assert [c["id"] for c in details(horn, world.alice, ours.uid)["chats"]] == [our_chat]
+    assert [c["id"] for c in details(horn, world.charlie, theirs.uid)["chats"]] == [their_chat]
+    query = {"format": "json"}
+    transcript = ok(horn.get(f"/api/chats/{our_chat}/transcript", params=query, headers=world.alice.auth))
+    assert transcript["chat"]["id"] == our_chat
+    error(horn.get(f"/api/chats/{their_chat}/transcript", params=query, headers=world.alice.auth), 404, 3001)
