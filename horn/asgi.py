@@ -164,13 +164,24 @@ async def http(scope, receive, send):
 
 
 async def lifespan(scope, receive, send):
-    """Start the push hub (and with it the node's registration) before the first request."""
+    """Start the push hub (and with it the node's registration) before the first request.
+
+    With HORN_GRPC_PORT, the Support gRPC service (apps/grpcapi) runs beside it on this
+    worker's event loop, and stops first, gracefully.
+    """
+    grpc_server = None
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
             await hub.start()
+            if settings.HORN_GRPC_PORT:
+                from apps.grpcapi import server as grpc_api
+
+                grpc_server = await grpc_api.start(settings.HORN_GRPC_HOST, settings.HORN_GRPC_PORT)
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
+            if grpc_server is not None:
+                await grpc_server.stop()
             await hub.stop()
             await send({"type": "lifespan.shutdown.complete"})
             return
