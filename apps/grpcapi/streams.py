@@ -16,13 +16,15 @@ import logging
 
 import grpc
 import orjson
+from django.db import OperationalError
+from redis.exceptions import RedisError
 
 from apps.accounts.auth import Caller
 from apps.chats.actions import send_message
 from apps.chats.actions.common import Sent
 from apps.core import ids
 from apps.core.db import db
-from apps.core.errors import HornError, NotFound
+from apps.core.errors import HornError, NotFound, ServiceUnavailable
 from apps.guard import ratelimit
 from apps.realtime import pushers
 from apps.realtime.hub import hub
@@ -157,7 +159,10 @@ async def serve(stream_class, context: grpc.aio.ServicerContext, authenticate) -
         caller, ip = await authenticate(context)
         stream = stream_class(context, caller, ip)
         await stream.run()
-    except HornError as error:
+    except (HornError, RedisError, OperationalError) as error:
+        if not isinstance(error, HornError):  # as apps.core.http does for HTTP: say so, the client retries
+            log.exception("a backing service failed during a Support stream")
+            error = ServiceUnavailable()
         await context.abort(status_of(error), error.msg, trailing_metadata=trailers(error))
     except asyncio.CancelledError:
         raise  # the client went away: the session stays, as seed 000 says
