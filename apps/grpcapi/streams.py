@@ -107,8 +107,10 @@ class Stream:
         """
         async with self.lock:
             sent = await self.send(data)
-            chat_id = sent.message.chat_id
-            floor = max(sent.message.seq, self.sub.cursor)
+            if sent.message is None:  # in the chat already, with no join of its own (a transfer brought them)
+                chat_id, floor = data["chat"]["id"], self.sub.cursor
+            else:
+                chat_id, floor = sent.message.chat_id, max(sent.message.seq, self.sub.cursor)
             session = await db(sessions.session, self.caller.org_id, chat_id, floor)
             await write(session)
             self.session, self.floor = chat_id, floor

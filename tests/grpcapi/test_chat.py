@@ -227,3 +227,21 @@ def test_send_over_http_then_grpc_keeps_order(horn, world, support):
     ok(send(horn, world.alice, {"type": "text", "chat": {"id": session_id}, "text": "one"}))
     alice.send(msg="two")
     assert [told(customer), told(customer)] == [("Alice", "one"), ("Alice", "two")]
+
+
+def test_accept_a_session_transferred_to_the_agent(horn, world, support):
+    """Bob got the chat by a transfer on the console (no join of his own): accept connects him all the same."""
+    customer = support.customer(track(horn, world.acme.pk))
+    session_id = init(customer).session_id
+    join(horn, world.alice, session_id)
+    customer.send(msg="Can someone from cards help?")
+    bob = support.agent(world.bob)
+    eventually(lambda: Message.objects.filter(chat_id=session_id, type="text").exists(), "the customer's message")
+    moved = {"type": "transfer", "chat": {"id": session_id}, "event": {"to": {"staff": world.bob.sid}}}
+    ok(send(horn, world.alice, moved))
+    taken = accept(bob, session_id)
+    assert said(taken.history) == [("customer", "Can someone from cards help?")]
+    bob.send(msg="Cards here")
+    assert told(customer) == ("Bob", "Cards here")
+    customer.send(msg="Thanks")
+    assert heard(bob) == ("customer", "Thanks")
