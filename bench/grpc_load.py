@@ -30,6 +30,7 @@ import re
 import resource
 import socket
 import time
+from pathlib import Path
 
 import grpc
 from websockets.asyncio.client import connect
@@ -244,7 +245,7 @@ async def grpc_to_websocket(horn: Horn, stubs: list, cfg: dict) -> dict:
         if delay > 0:
             await asyncio.sleep(delay)
         await customers[i % len(customers)].say(pb.ChatCustomerRequest(msg=stamp_text(i)))
-    await settle(customers, n)
+    await settle(customers, n, quiet=3)
     round_trips = [x for c in customers for x in c.latencies]
     for task in answering:
         task.cancel()
@@ -292,7 +293,9 @@ async def main(args) -> None:
         print("  ws chat", json.dumps(out["ws_chat"]["by_rate"]), flush=True)
     finally:
         horn.stop()
-    print(json.dumps(out, indent=2))
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(out, indent=2))
+    print(f"JSON: {args.out}")
 
 
 if __name__ == "__main__":
@@ -303,4 +306,5 @@ if __name__ == "__main__":
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rates", help="gRPC chat rates, e.g. 100,500")
     parser.add_argument("--duration", type=int, help="seconds per rate")
+    parser.add_argument("--out", default="bench/results/grpc.json")
     asyncio.run(main(parser.parse_args()))
