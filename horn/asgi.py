@@ -29,6 +29,8 @@ from django.core.handlers.exception import convert_exception_to_response  # noqa
 
 from apps.core.errors import FileTooLarge, PayloadTooLarge  # noqa: E402
 from apps.core.http import json_response  # noqa: E402
+from apps.integrations import delivery as webhook_delivery  # noqa: E402
+from apps.integrations import stream as event_stream  # noqa: E402
 from apps.realtime.consumers import push_socket  # noqa: E402
 from apps.realtime.hub import hub  # noqa: E402
 
@@ -164,9 +166,9 @@ async def http(scope, receive, send):
 
 
 async def lifespan(scope, receive, send):
-    """Start the push hub (and with it the node's registration) before the first request.
+    """Start the push hub (with the node's registration), the event-stream relay and the webhook worker.
 
-    With HORN_GRPC_PORT, the Support gRPC service (apps/grpcapi) runs beside it on this
+    With HORN_GRPC_PORT, the Support gRPC service (apps/grpcapi) runs beside them on this
     worker's event loop, and stops first, gracefully.
     """
     grpc_server = None
@@ -174,6 +176,8 @@ async def lifespan(scope, receive, send):
         message = await receive()
         if message["type"] == "lifespan.startup":
             await hub.start()
+            await event_stream.start()
+            await webhook_delivery.start()
             if settings.HORN_GRPC_PORT:
                 from apps.grpcapi import server as grpc_api
 
@@ -182,6 +186,8 @@ async def lifespan(scope, receive, send):
         elif message["type"] == "lifespan.shutdown":
             if grpc_server is not None:
                 await grpc_server.stop()
+            await webhook_delivery.stop()
+            await event_stream.stop()
             await hub.stop()
             await send({"type": "lifespan.shutdown.complete"})
             return

@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "apps.files",
     "apps.guard",
     "apps.console",
+    "apps.integrations",
     "apps.grpcapi",
 ]
 
@@ -247,6 +248,25 @@ if HORN_EMAIL_HOST:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("HORN_EMAIL_FROM", "Horn <horn@localhost>")
+
+# --- Event stream for other systems (apps/integrations/stream.py, docs/events.md) ---
+HORN_EVENT_STREAM = env_bool("HORN_EVENT_STREAM", True)
+# Entries kept per org (approximate trimming: Redis keeps at least this many).
+HORN_EVENT_STREAM_MAXLEN = env_int("HORN_EVENT_STREAM_MAXLEN", 100_000, minimum=100)
+# How often the relay looks for new events (the lag to the stream is about this).
+HORN_EVENT_STREAM_PERIOD_MS = env_int("HORN_EVENT_STREAM_PERIOD_MS", 100, minimum=10)
+# The relay's lease: a process that died hands the relay to another after this.
+HORN_EVENT_STREAM_LEASE_MS = env_int("HORN_EVENT_STREAM_LEASE_MS", 5000, minimum=500)
+
+# --- Webhooks (apps/integrations/webhooks.py, delivery.py, docs/webhooks.md) ---
+HORN_WEBHOOKS = env_bool("HORN_WEBHOOKS", True)  # 0: no deliveries are made or sent
+# Receivers on loopback, private or reserved addresses are refused unless this is on (SSRF).
+HORN_WEBHOOK_ALLOW_PRIVATE = env_bool("HORN_WEBHOOK_ALLOW_PRIVATE", False)
+HORN_WEBHOOK_TIMEOUT_S = env_int("HORN_WEBHOOK_TIMEOUT_S", 30, minimum=1)  # no answer by then: a failed attempt
+HORN_WEBHOOK_CONCURRENCY = env_int("HORN_WEBHOOK_CONCURRENCY", 50, minimum=1)  # requests in flight at once
+HORN_WEBHOOK_RETRY_BASE_MS = env_int("HORN_WEBHOOK_RETRY_BASE_MS", 10_000, minimum=1)  # first retry after ~this
+HORN_WEBHOOK_RETRY_WINDOW_S = env_int("HORN_WEBHOOK_RETRY_WINDOW_S", 25 * 3600, minimum=1)  # retried this long
+HORN_WEBHOOK_DISABLE_AFTER_S = env_int("HORN_WEBHOOK_DISABLE_AFTER_S", 24 * 3600, minimum=1)  # failing this long: off
 
 # --- Uploads (apps/files, docs/files.md) ------------------------------------
 # Largest upload in bytes (an org's max_file_size can only lower it). 25 MB is what

@@ -9,6 +9,7 @@ from apps.chats import views as chats
 from apps.console import views as console
 from apps.files import views as files
 from apps.guard import views as guard
+from apps.integrations import views as integrations
 from apps.monitor import views as monitor
 from apps.realtime import views as realtime
 from apps.visitors import views as visitors
@@ -34,6 +35,10 @@ urlpatterns = [
     path("api/canned", console.canned),
     path("api/canned/<str:canned_id>", console.canned_one),
     path("api/bots", console.bots),
+    path("api/webhooks", integrations.webhooks_view),
+    path("api/webhooks/<str:hook_id>", integrations.webhook_one),
+    path("api/webhooks/<str:hook_id>/deliveries", integrations.deliveries),
+    path("api/webhooks/<str:hook_id>/deliveries/<str:delivery_id>/replay", integrations.replay),
     path("files/<str:upload_id>/<str:name>", files.download),
     path("images", files.upload_b64_image),
     path("images/<str:upload_id>", files.image),

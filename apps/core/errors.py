@@ -141,6 +141,11 @@ class NotRatableYet(HornError):
     code, status, default_msg = 4006, 409, "a chat can be rated once staff marked it done or it ended"
 
 
+# 400 for integrations: a webhook URL Horn will not call
+class UrlRefused(HornError):
+    code, status, default_msg = 7080, 400, "this URL is not one Horn may call"
+
+
 # 429: slow down
 class RateLimited(HornError):
     """Carries `retry_after` (whole seconds) in the body and the Retry-After header."""

@@ -55,6 +55,7 @@ from redis.exceptions import NoScriptError
 from apps.accounts.auth import BOT, STAFF, Caller
 from apps.core.clientip import client_ip
 from apps.core.errors import RateLimited
+from apps.integrations.emit import emit
 
 log = logging.getLogger("horn.guard")
 
@@ -260,8 +261,16 @@ async def hit(kind: str, *, caller: Caller | None, ip: str | None) -> None:
     if not settings.HORN_RATE_LIMITS:
         return
     checks = _checks(kind, caller, ip)
-    if checks:
+    if not checks:
+        return
+    try:
         await limiter().hit(checks)
+    except RateLimited as refused:
+        if caller is not None:  # seed 002: other systems hear of it on the event stream
+            body = {"reason": refused.msg, "code": refused.code, "forced": False, "kind": kind}
+            body["retry_after"] = refused.extra["retry_after"]
+            emit(caller.org_id, "userChatRateLimited", body, user_id=caller.uid)
+        raise
 
 
 async def _hit_pipelined(strategy: SlidingWindowCounterRateLimiter, checks: list[tuple[Check, int]]) -> list[bool]:
@@ -294,7 +303,7 @@ async def _hit_pipelined(strategy: SlidingWindowCounterRateLimiter, checks: list
 
 
 def _refuse(budget: str, item: RateLimitItem, parts: tuple[str, ...], retry_after: float) -> None:
-    # Seed 002 names this event userChatRateLimited; until the event stream exists, a log line.
+    # Seed 002's userChatRateLimited: logged here, and put on the org's event stream by hit().
     log.info("userChatRateLimited key=%s budget=%s limit=%s", "/".join(parts), budget, item)
     raise RateLimited(f"{MESSAGES[budget]} (limit {item}); retry later", retry_after=math.ceil(retry_after))
 
