@@ -26,6 +26,7 @@ from apps.core import ids
 from apps.core.db import db
 from apps.core.errors import HornError, NotFound, ServiceUnavailable
 from apps.guard import ratelimit
+from apps.integrations.emit import emit
 from apps.realtime import pushers
 from apps.realtime.hub import hub
 from apps.realtime.subscribe import subscribe
@@ -56,8 +57,11 @@ class Stream:
         self.stop = loop.create_future()
         self.sub = await subscribe(self.caller, None, on_overflow=self._too_slow, on_kick=self._cut)
         forwarder = asyncio.create_task(self._forward_loop())
+        # How it ended, for the event stream's userDisconnected (as /ws): gRPC status code, why, whether Horn ended it.
+        ended = (grpc.StatusCode.CANCELLED, "connection lost", False)
         try:
             await pushers.connected(self.caller)
+            self._emit("userConnected", {})
             while True:
                 read = asyncio.ensure_future(self.context.read())
                 await asyncio.wait({read, self.stop, forwarder}, return_when=asyncio.FIRST_COMPLETED)
@@ -68,12 +72,23 @@ class Stream:
                     forwarder.result()  # raises what broke forwarding
                 request = read.result()
                 if request is grpc.aio.EOF:
+                    ended = (grpc.StatusCode.OK, "client closed the stream", False)
                     return
                 await self.handle(request)
+        except HornError as error:
+            ended = (status_of(error), error.msg, True)
+            raise
         finally:
             forwarder.cancel()
             hub.detach(self.sub)
+            status, reason, forced = ended
+            self._emit("userDisconnected", {"reason": reason, "code": status.value[0], "forced": forced})
             await pushers.disconnected(self.caller)
+
+    def _emit(self, name: str, body: dict) -> None:
+        """Seed 002's connection events on the org's event stream, as /ws sends them, marked as gRPC."""
+        body = {**body, "role": self.caller.role, "transport": "grpc"}
+        emit(self.caller.org_id, name, body, user_id=self.caller.uid, session_id=self.session or "")
 
     # --- requests ---
     async def handle(self, request) -> None:

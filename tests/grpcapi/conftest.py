@@ -1,7 +1,8 @@
 """The Support gRPC service on the suite's live server: same process, same event loop, same push hub.
 
 horn.serve runs it the same way, inside each worker (horn/asgi.py's lifespan);
-here it is started on the live uvicorn's loop on a free port.
+here it is started on the live uvicorn's loop on a free port. It stops when
+that server stops; a test that restarts the server gets a new one.
 """
 
 from __future__ import annotations
@@ -13,16 +14,37 @@ import pytest
 from tests.grpcapi.client import Client
 
 
-@pytest.fixture(scope="session")
-def grpc_target(horn_server):
-    from apps.grpcapi import server
-    from apps.realtime.hub import hub
+class GrpcOnLiveServer:
+    def __init__(self, live) -> None:
+        self.running = None
+        self.loop = None
+        live.before_stop.append(self.stop)
 
-    loop = hub.loop  # the live server's event loop (its lifespan started the hub)
-    running = asyncio.run_coroutine_threadsafe(server.start("127.0.0.1", 0), loop).result(20)
-    yield f"127.0.0.1:{running.port}"
-    if not loop.is_closed():
-        asyncio.run_coroutine_threadsafe(running.stop(0), loop).result(20)
+    def target(self) -> str:
+        from apps.grpcapi import server
+        from apps.realtime.hub import hub
+
+        if self.running is None:
+            self.loop = hub.loop  # the live server's event loop (its lifespan started the hub)
+            self.running = asyncio.run_coroutine_threadsafe(server.start("127.0.0.1", 0), self.loop).result(20)
+        return f"127.0.0.1:{self.running.port}"
+
+    def stop(self) -> None:
+        if self.running is not None:
+            asyncio.run_coroutine_threadsafe(self.running.stop(0), self.loop).result(20)
+            self.running = None
+
+
+@pytest.fixture(scope="session")
+def _grpc_server(horn_server):
+    grpc_server = GrpcOnLiveServer(horn_server)
+    yield grpc_server
+    grpc_server.stop()
+
+
+@pytest.fixture
+def grpc_target(_grpc_server) -> str:
+    return _grpc_server.target()
 
 
 @pytest.fixture
