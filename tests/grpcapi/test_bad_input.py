@@ -154,3 +154,12 @@ def test_accepting_a_session_one_is_in_stores_nothing(horn, world, support, sess
     before = snapshot()
     accept(support.agent(world.bob), session_id)
     assert snapshot() == before
+
+
+def test_a_ban_ends_the_customers_stream_and_refuses_new_ones(horn, world, support, session):
+    """Banned on the console: the open stream ends (as a /ws closes), a new one is refused; agents are told."""
+    visitor, _, customer, alice = session
+    assert horn.post("/api/visitors/ban", json={"uid": visitor.uid}, headers=world.alice.auth).status_code == 200
+    refused(customer, grpc.StatusCode.PERMISSION_DENIED, 2007)
+    assert alice.next().WhichOneof("resp") == "session_ended"  # the ban ends the chat
+    refused(support.customer(visitor).send(init=pb.InitiateChat()), grpc.StatusCode.PERMISSION_DENIED, 2007)
