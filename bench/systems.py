@@ -28,9 +28,10 @@ from .loadgen import RawHttp, Receiver, dumps
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
-BENCH_DB = "horn_bench"
+# Another database / Redis db may be named, so a short run can go beside a full one (bench/grpc_load.py).
+BENCH_DB = os.environ.get("BENCH_DB", "horn_bench")
 HTTP_POOL = 64  # concurrent POSTs in flight at most (open loop: sends queue here if Horn falls behind)
-HORN_REDIS = "redis://127.0.0.1:6379/13"
+HORN_REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 BENCH_DATA = Path(tempfile.gettempdir()) / "horn-bench-data"
 NAIVE_REDIS = "redis://127.0.0.1:6379/12"
 
@@ -159,9 +160,10 @@ class Horn(System):
 
     name, ping_path = "horn", "/monitor/api/ping"
 
-    def __init__(self, port: int, workers: int = 2, extra_env: dict | None = None):
+    def __init__(self, port: int, workers: int = 2, extra_env: dict | None = None, grpc_port: int = 0):
         super().__init__(port)
         self.workers = workers
+        self.grpc_port = grpc_port  # also serve the Support gRPC service (horn.serve --grpc-port)
         self.env = {
             "HORN_DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", f"mysql://root@127.0.0.1:3306/{BENCH_DB}"),
             "HORN_REDIS_URL": HORN_REDIS,
@@ -193,10 +195,8 @@ class Horn(System):
         """A clean database and Redis, then the server; `fresh=False` only restarts the server."""
         if fresh:
             self.reset()
-        self._spawn(
-            [PY, "-m", "horn.serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers)],
-            self.env,
-        )
+        cmd = [PY, "-m", "horn.serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers)]
+        self._spawn([*cmd, "--grpc-port", str(self.grpc_port)], self.env)
 
     def reset(self) -> None:
         subprocess.run(

@@ -167,15 +167,26 @@ async def http(scope, receive, send):
 
 
 async def lifespan(scope, receive, send):
-    """Start the push hub (with the node's registration), the event-stream relay and the webhook worker."""
+    """Start the push hub (with the node's registration), the event-stream relay and the webhook worker.
+
+    With HORN_GRPC_PORT, the Support gRPC service (apps/grpcapi) runs beside them on this
+    worker's event loop, and stops first, gracefully.
+    """
+    grpc_server = None
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
             await hub.start()
             await event_stream.start()
             await webhook_delivery.start()
+            if settings.HORN_GRPC_PORT:
+                from apps.grpcapi import server as grpc_api
+
+                grpc_server = await grpc_api.start(settings.HORN_GRPC_HOST, settings.HORN_GRPC_PORT)
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
+            if grpc_server is not None:
+                await grpc_server.stop()
             await webhook_delivery.stop()
             await event_stream.stop()
             await hub.stop()

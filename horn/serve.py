@@ -1,12 +1,16 @@
 """The production server: one uvicorn process per core, each on its own listening socket.
 
-    python -m horn.serve --host 0.0.0.0 --port 8000 --workers 2
+    python -m horn.serve --host 0.0.0.0 --port 8000 --workers 2 [--grpc-port 50051]
 
 `uvicorn --workers N` shares one listening socket among its workers, and a new
 connection goes to whichever process wakes first. Under load that is uneven:
 in the benchmark one worker took 435 CPU ticks while the other took 59, so the
 machine sat at 60% with one core saturated. Here every worker binds its own
 socket with SO_REUSEPORT and the kernel spreads connections by hash.
+
+With `--grpc-port` (or HORN_GRPC_PORT) every worker also serves seed 000's
+Support gRPC service (apps/grpcapi) on that port, also with SO_REUSEPORT, on
+the worker's own event loop beside its push hub; it stops with the worker.
 
 The supervisor restarts a worker that dies (its clients reconnect and resume
 from their cursors), and stops every worker gracefully on SIGTERM or SIGINT.
@@ -75,6 +79,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="default: one per core")
     parser.add_argument("--backlog", type=int, default=4096)
     parser.add_argument("--log-level", default="warning")
+    parser.add_argument(
+        "--grpc-port",
+        type=int,
+        default=int(os.environ.get("HORN_GRPC_PORT") or 0),
+        help="also serve the Support gRPC service on this port (default: HORN_GRPC_PORT, else not)",
+    )
     args = parser.parse_args(argv)
     embedded = not (os.environ.get("HORN_DATABASE_URL") and os.environ.get("HORN_REDIS_URL"))
     if embedded and args.workers > 1:
@@ -82,6 +92,10 @@ def main(argv: list[str] | None = None) -> int:
         print("horn.serve: the embedded default runs one worker; set HORN_DATABASE_URL and HORN_REDIS_URL for more")
         args.workers = 1
     listen(args.host, args.port, 1).close()  # fail here, once, if the address is taken
+    if args.grpc_port:
+        listen(args.host, args.grpc_port, 1).close()
+    # The workers read these as settings (HORN_GRPC_PORT 0: no gRPC), whatever the environment said.
+    os.environ["HORN_GRPC_PORT"], os.environ["HORN_GRPC_HOST"] = str(args.grpc_port), args.host
 
     ctx = multiprocessing.get_context("spawn")
     procs: dict[int, tuple[multiprocessing.Process, float]] = {}

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "apps.guard",
     "apps.console",
     "apps.integrations",
+    "apps.grpcapi",
 ]
 
 # The console and admin go through the full stack. The hot API paths do not:
@@ -236,6 +237,9 @@ HORN_INIT_HISTORY = env_int("HORN_INIT_HISTORY", 50, minimum=1)  # latest messag
 # that wrote millions must not be read into memory in one request (docs/search.md).
 HORN_TRANSCRIPT_MAX_MESSAGES = env_int("HORN_TRANSCRIPT_MAX_MESSAGES", 20_000, minimum=1)
 HORN_REPLAY_LIMIT = env_int("HORN_REPLAY_LIMIT", 1000, minimum=1)  # missed events replayed before a client must re-init
+# Seed 000's Support gRPC service inside each ASGI worker (horn.serve --grpc-port); 0: not served there.
+HORN_GRPC_PORT = env_int("HORN_GRPC_PORT", 0)
+HORN_GRPC_HOST = env_str("HORN_GRPC_HOST", "127.0.0.1")
 HORN_PUSHER_TTL = env_int("HORN_PUSHER_TTL", 15, minimum=1)  # seconds a push node stays registered without a heartbeat
 
 # --- E-mail (invites, password resets, offline messages) ---------------------

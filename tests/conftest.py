@@ -81,6 +81,7 @@ class LiveServer:
     def __init__(self) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.before_stop: list = []
 
     def start(self) -> None:
         from horn.asgi import application
@@ -98,6 +99,8 @@ class LiveServer:
             time.sleep(0.02)
 
     def stop(self) -> None:
+        for hook in self.before_stop:  # what else runs on the server's loop stops first (tests/grpcapi)
+            hook()
         self.uv.should_exit = True
         self.thread.join(timeout=10)
         assert not self.thread.is_alive(), "uvicorn did not stop"

@@ -52,3 +52,23 @@ def test_the_smoke_benchmark_runs_all_systems_and_scenarios(tmp_path):
     for label in ("off", "on"):  # the bench's own load is never throttled, limits on or off
         run_ = horn["ratelimit"][label]
         assert run_["accepted"] == run_["sent"] and run_["delivered_ratio"] == 1.0, horn["ratelimit"]
+
+
+def test_the_grpc_smoke_benchmark_runs(tmp_path):
+    """bench/grpc_load.py: gRPC chat, the gRPC <-> /ws round trip and the websocket chat beside them."""
+    out = tmp_path / "grpc.json"
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.grpc_load", "--smoke", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-4000:]
+    results = json.loads(out.read_text())
+    chat = results["grpc_chat"]
+    assert chat["delivered_in_all"] == chat["sent_in_all"] and chat["stream_errors"] == [], chat
+    assert [r["written"] == r["sent"] for r in chat["by_rate"]] == [True]
+    echo = results["grpc_to_ws"]
+    assert echo["answered"] == echo["sent"] and echo["round_trip_ms"]["p50"] is not None, echo
+    assert [r["delivered_ratio"] for r in results["ws_chat"]["by_rate"]] == [1.0]
