@@ -102,7 +102,7 @@ class LiveServer:
         for hook in self.before_stop:  # what else runs on the server's loop stops first (tests/grpcapi)
             hook()
         self.uv.should_exit = True
-        self.thread.join(timeout=10)
+        self.thread.join(timeout=30)
         assert not self.thread.is_alive(), "uvicorn did not stop"
 
 
