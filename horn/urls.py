@@ -11,6 +11,7 @@ from apps.console import views as console
 from apps.files import views as files
 from apps.guard import views as guard
 from apps.integrations import views as integrations
+from apps.integrations.pages import integrations_page
 from apps.monitor import views as monitor
 from apps.realtime import views as realtime
 from apps.visitors import views as visitors
@@ -52,6 +53,7 @@ urlpatterns = [
     path("pull", realtime.pull),
     path("", pages.console, name="console"),
     path("demo/", pages.demo, name="demo"),
+    path("org/integrations/", integrations_page, name="org_integrations"),
     path("org/staff/", staff_page.staff_page, name="org_staff"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("password-reset/", account_pages.forgot_password, name="forgot_password"),
