@@ -99,6 +99,8 @@ INSTALLED_APPS = [
     "apps.console",
     "apps.integrations",
     "apps.grpcapi",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served by Horn (no third-party requests)
 ]
 
 # The console and admin go through the full stack. The hot API paths do not:
@@ -206,7 +208,53 @@ STATIC_ROOT = DATA_DIR / "static"
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 
-REST_FRAMEWORK = {"UNAUTHENTICATED_USER": None}
+REST_FRAMEWORK = {"UNAUTHENTICATED_USER": None, "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
+
+# --- The OpenAPI schema (horn/apischema.py): GET /api/schema/, Swagger UI at /api/docs/ ---
+_SECURITY_SCHEMES = {
+    "staffToken": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": "A staff member's API token: `Authorization: Token <token>`",
+    },
+    "apiKey": {"type": "http", "scheme": "bearer", "description": "An API key (a bot or integration)"},
+    "visitorToken": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Horn-Token",
+        "description": "The visitor token from POST /api/user/track (with `uid` in the query or body)",
+    },
+    "apiKeyQuery": {"type": "apiKey", "in": "query", "name": "apiKey", "description": "An API key, seed 003 style"},
+    "session": {"type": "apiKey", "in": "cookie", "name": "sessionid", "description": "The console's login"},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Horn API",
+    "DESCRIPTION": (
+        "The HTTP API of Horn, a self-hosted live-chat platform. Every answer is JSON with `code` (0: ok) "
+        "and `msg`; every error also has `field`. Push is on the /ws websocket and the /bot protocol "
+        "(docs/push.md, docs/bots.md). Error codes: docs/api.md."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "APPEND_COMPONENTS": {"securitySchemes": _SECURITY_SCHEMES},
+    "TAGS": [
+        {"name": "visitor", "description": "The widget's side: track, ping"},
+        {"name": "messages", "description": "Sending and reading messages: the message types of seed 004/003"},
+        {"name": "push", "description": "Long-poll (websockets are /ws, see docs/push.md)"},
+        {"name": "staff", "description": "Staff: who is online, status, canned responses, visitor details, bans"},
+        {"name": "search", "description": "History search and transcripts"},
+        {"name": "files", "description": "Uploads and downloads"},
+        {"name": "admin", "description": "An organisation's admins: staff, API keys, webhooks"},
+        {"name": "monitor", "description": "Health"},
+    ],
+    "ENUM_NAME_OVERRIDES": {"StaffRoleEnum": "apps.accounts.models.Staff.ROLES"},
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+}
 
 LOGGING = {
     "version": 1,

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.i18n import set_language
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.accounts import account_pages, pages, staff_page, staff_views
 from apps.accounts import views as accounts
@@ -15,8 +16,11 @@ from apps.integrations.pages import integrations_page
 from apps.monitor import views as monitor
 from apps.realtime import views as realtime
 from apps.visitors import views as visitors
+from horn import apischema
 
 urlpatterns = [
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/user/track", visitors.track),
     path("api/state/init", chats.state_init),
     path("api/message", chats.message),
@@ -64,6 +68,8 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]
+
+apischema.describe(urlpatterns)  # the OpenAPI description of each API view (horn/apischema.py)
 
 handler404 = "apps.core.http.handler404"
 handler500 = "apps.core.http.handler500"

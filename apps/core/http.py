@@ -89,6 +89,7 @@ def api_view(*methods: str):
             _add_cors(request, response)
             return response
 
+        wrapper.horn_methods = methods  # what the OpenAPI schema says it takes (horn/apischema.py)
         return csrf_exempt(wrapper)
 
     return decorate
