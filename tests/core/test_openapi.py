@@ -67,6 +67,8 @@ api = schemathesis.openapi.from_dict(_schema())
 def short_polls(settings):
     """A long-poll with nothing due answers in a second, not thirty (set once: hypothesis runs many examples)."""
     settings.HORN_PULL_TIMEOUT = 1
+
+
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
