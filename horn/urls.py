@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from apps.accounts import pages
+from apps.accounts import pages, settings_views
 from apps.accounts import views as accounts
 from apps.chats import search_views
 from apps.chats import views as chats
@@ -30,6 +30,8 @@ urlpatterns = [
     path("api/staff/info", accounts.staff_info),
     path("api/staff/status", accounts.staff_status),
     path("api/widget/config", accounts.widget_config),
+    path("api/org/settings", settings_views.org_settings),
+    path("api/org/settings/secret", settings_views.org_secret),
     path("api/files", files.upload),
     path("api/canned", console.canned),
     path("api/canned/<str:canned_id>", console.canned_one),
@@ -41,6 +43,8 @@ urlpatterns = [
     path("pull", realtime.pull),
     path("", pages.console, name="console"),
     path("demo/", pages.demo, name="demo"),
+    path("org/settings/", settings_views.settings_page, name="org-settings"),
+    path("org/settings/preview/", settings_views.widget_preview, name="org-settings-preview"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="/login/"), name="logout"),
     path("admin/", admin.site.urls),
