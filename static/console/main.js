@@ -289,6 +289,8 @@ document
     h("button", { type: "button", id: "bans-open", onclick: () => team.openBans() }, "Bans"),
   );
 installKeys({ store, select, next: () => accept(null), pane: () => pane, details, picker: (p) => pickers.get(p) });
+// The settings page links to /#canned rather than keeping a second editor of canned responses.
+if (location.hash === "#canned") cannedDialog.open();
 
 async function start() {
   try {
