@@ -41,7 +41,9 @@ def test_a_bot_is_refused_too(horn, world, bot):
 
 def test_an_admin_changes_only_the_fields_sent(horn, world):
     before = stored(world.acme)
-    body = ok(horn.patch(SETTINGS, json={"widget": {"colour": "#aa0033"}, "auto_assign": True}, headers=world.alice.auth))
+    body = ok(
+        horn.patch(SETTINGS, json={"widget": {"colour": "#aa0033"}, "auto_assign": True}, headers=world.alice.auth)
+    )
     assert body["settings"]["widget"]["colour"] == "#aa0033" and body["settings"]["auto_assign"] is True
     after = stored(world.acme)
     assert after["widget"] == {"colour": "#aa0033"} and after["auto_assign"] is True
@@ -141,7 +143,9 @@ def test_good_values_are_stored_normalised(horn, world):
     ok(horn.patch(SETTINGS, json=body, headers=world.alice.auth))
     row = stored(world.acme)
     assert row["allowed_origins"] == ["https://shop.example", "http://localhost:8080"]
-    assert {k: row[k] for k in body if k != "allowed_origins"} == {k: v for k, v in body.items() if k != "allowed_origins"}
+    assert {k: row[k] for k in body if k != "allowed_origins"} == {
+        k: v for k, v in body.items() if k != "allowed_origins"
+    }
     # null puts back the server's value
     ok(horn.patch(SETTINGS, json={"presence_grace": None, "max_file_size": None}, headers=world.alice.auth))
     assert (stored(world.acme)["presence_grace"], stored(world.acme)["max_file_size"]) == (None, None)
@@ -158,7 +162,12 @@ def test_a_rotated_secret_is_shown_once_and_the_old_one_stops_matching(horn, wor
 
     def claim(key: str) -> int:
         digest = hmac.new(key.encode(), b"cust-1", hashlib.sha256).hexdigest()
-        body = {"cid": world.acme.pk, "url": "https://shop.acme.test/", "fp": "fp", "customer": {"id": "cust-1", "hash": digest}}
+        body = {
+            "cid": world.acme.pk,
+            "url": "https://shop.acme.test/",
+            "fp": "fp",
+            "customer": {"id": "cust-1", "hash": digest},
+        }
         return horn.post("/api/user/track", json=body, headers={"Origin": ORIGIN_A}).status_code
 
     assert claim(old) == 403

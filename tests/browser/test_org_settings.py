@@ -36,7 +36,8 @@ def test_an_admin_changes_the_widget_colour_sees_it_in_the_preview_and_visitors_
     expect(launcher).to_have_css("background-color", NEW_RGB)
     expect(preview.get_by_text("Welcome to Nordic Mugs!")).to_be_visible()
     assert Organisation.objects.get(pk=demo.org.pk).widget == {}  # nothing saved yet
-    page.screenshot(path=str(screenshot(page, "org-settings")), full_page=True)
+    screenshot(page, "org-settings")
+    page.screenshot(path=str(screenshot(page, "org-settings-full")), full_page=True)
     page.locator("#widget-preview").screenshot(path=str(screenshot(page, "org-settings-preview")))
 
     page.get_by_role("button", name="Save widget").click()
