@@ -7,12 +7,13 @@ Two moments, both after the change is committed and published:
   `offline_email`, if set, naming the visitor (and Reply-To their e-mail, if they left one) and
   linking to the console. Once per chat: a second `request_chat` of the same visitor returns the open
   chat and stores nothing, so it sends nothing.
-- **Staff answer an offline chat while the visitor is gone**: each `text` a staff member posts into a
-  chat opened offline (`Chat.offline`) is mailed to the visitor if, when it is published, no visitor
-  member of the chat is online (presence: no connection or ping within the grace) and the visitor
-  left a valid e-mail (pre-chat or offline form, or `identify`). One mail per message, never two: a
-  retried send (same client_msg_id) stores nothing new and publishes nothing. Internal notes,
-  bots' messages and anything a visitor still online will see in the widget are not mailed.
+- **Staff answer an offline chat while the visitor is gone**: each `text` a staff member posts into an
+  offline chat (`Chat.offline`: opened, or back in the queue, while closed) is mailed to the visitor
+  if, when it is published, no visitor member of the chat is online (presence: no connection or ping
+  within the grace) and the visitor left a valid e-mail (pre-chat or offline form, or `identify`).
+  One mail per message, never two: a retried send (same client_msg_id) stores nothing new and
+  publishes nothing. Internal notes, bots' messages and anything a visitor still online will see in
+  the widget are not mailed.
 
 Sending is a task of the process that published the event, after the sender has had their answer:
 an SMTP server that is slow or down delays or loses the mail (logged), never the chat. A process

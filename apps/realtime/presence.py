@@ -64,7 +64,10 @@ async def grace(org_id: int, role: str) -> int:
         org = await get_org(org_id)
     except NotFound:  # deleted meanwhile: its members expire as anyone's
         return server_presence_grace()
-    return org.presence_grace or server_presence_grace()
+    if not org.presence_grace:
+        return server_presence_grace()
+    # Never under two heartbeats (as validated when saved), even if the interval grew since.
+    return max(org.presence_grace, 2 * settings.HORN_HEARTBEAT_INTERVAL)
 
 
 async def touch(org_id: int, role: str, uid: str) -> None:

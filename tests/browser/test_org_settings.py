@@ -40,6 +40,12 @@ def test_an_admin_changes_the_widget_colour_sees_it_in_the_preview_and_visitors_
     page.screenshot(path=str(screenshot(page, "org-settings-full")), full_page=True)
     page.locator("#widget-preview").screenshot(path=str(screenshot(page, "org-settings-preview")))
 
+    page.get_by_role("checkbox", name="as when you are closed").check()  # the offline form, previewed
+    expect(preview.get_by_role("heading", name="Leave us a message")).to_be_visible()
+    page.locator("#widget-preview").screenshot(path=str(screenshot(page, "org-settings-preview-closed")))
+    page.get_by_role("checkbox", name="as when you are closed").uncheck()
+    expect(preview.get_by_text("Welcome to Nordic Mugs!")).to_be_visible()
+
     page.get_by_role("button", name="Save widget").click()
     expect(page.locator('form[data-section="widget"] .status')).to_have_text("Saved.")
     assert Organisation.objects.get(pk=demo.org.pk).widget["colour"] == NEW
