@@ -79,3 +79,11 @@ def test_an_agent_gets_a_page_saying_it_is_for_admins(page, demo):
     log_in(page, demo.alice)  # the demo fixture's Alice is an agent
     page.goto("/org/settings/")
     expect(page.get_by_role("alert")).to_contain_text("for your organisation's admins")
+
+
+def test_the_canned_responses_link_opens_the_consoles_manager(console, demo):
+    Staff.objects.filter(sid=demo.alice.sid).update(role=Staff.ADMIN)
+    page = console(demo.alice)
+    page.goto("/org/settings/")
+    page.get_by_role("link", name="open Canned responses").click()
+    expect(page.get_by_role("dialog", name="Canned responses")).to_be_visible()
