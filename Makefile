@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install bench bench-smoke
+.PHONY: run test install bench bench-smoke messages
 
 install: $(VENV)/.installed
 
@@ -29,6 +29,13 @@ run: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+# After changing a page's {% translate %} strings: refresh locale/*/django.po, translate the new
+# entries, then run it again to compile the .mo files that are committed with them (needs gettext).
+messages: install
+	$(BIN)/python manage.py makemessages -l zh_Hans -l sv --no-obsolete --add-location=file \
+	  --ignore='.venv/*' --ignore='var/*' --ignore='bench/*' --ignore='tests/*'
+	$(BIN)/python manage.py compilemessages --ignore='.venv/*' --ignore='var/*'
 
 # Horn (MariaDB + Redis, 2 workers) vs the limit server vs the naive Channels peer; needs MariaDB, Redis, wrk.
 bench: install

@@ -29,6 +29,9 @@ from django.core.handlers.exception import convert_exception_to_response  # noqa
 
 from apps.core.errors import FileTooLarge, PayloadTooLarge  # noqa: E402
 from apps.core.http import json_response  # noqa: E402
+from apps.integrations import delivery as webhook_delivery  # noqa: E402
+from apps.integrations import stream as event_stream  # noqa: E402
+from apps.integrations.botsocket import bot_socket  # noqa: E402
 from apps.realtime.consumers import push_socket  # noqa: E402
 from apps.realtime.hub import hub  # noqa: E402
 
@@ -164,13 +167,17 @@ async def http(scope, receive, send):
 
 
 async def lifespan(scope, receive, send):
-    """Start the push hub (and with it the node's registration) before the first request."""
+    """Start the push hub (with the node's registration), the event-stream relay and the webhook worker."""
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
             await hub.start()
+            await event_stream.start()
+            await webhook_delivery.start()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
+            await webhook_delivery.stop()
+            await event_stream.stop()
             await hub.stop()
             await send({"type": "lifespan.shutdown.complete"})
             return
@@ -179,6 +186,9 @@ async def lifespan(scope, receive, send):
 async def websocket(scope, receive, send):
     if scope["path"] == "/ws":
         await push_socket(scope, receive, send)
+        return
+    if scope["path"] == "/bot":
+        await bot_socket(scope, receive, send)
         return
     await receive()  # websocket.connect
     await send({"type": "websocket.close", "code": 4404})

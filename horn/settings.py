@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "apps.files",
     "apps.guard",
     "apps.console",
+    "apps.integrations",
 ]
 
 # The console and admin go through the full stack. The hot API paths do not:
@@ -104,6 +105,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language of the pages: the staff member's choice (cookie), else the browser's Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -125,6 +128,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "apps.console.language.html_lang",
             ],
         },
     },
@@ -185,9 +189,15 @@ else:
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
-LANGUAGE_CODE = "en-us"
+# The console's languages (docs/console.md#languages). English is the default and the fallback;
+# a choice made in the console header is kept in the django_language cookie for a year.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文"), ("sv", "Svenska")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
-USE_I18N = False
+USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -248,6 +258,35 @@ if HORN_EMAIL_HOST:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("HORN_EMAIL_FROM", "Horn <horn@localhost>")
+
+# --- Event stream for other systems (apps/integrations/stream.py, docs/events.md) ---
+HORN_EVENT_STREAM = env_bool("HORN_EVENT_STREAM", True)
+# Entries kept per org (approximate trimming: Redis keeps at least this many).
+HORN_EVENT_STREAM_MAXLEN = env_int("HORN_EVENT_STREAM_MAXLEN", 100_000, minimum=100)
+# How often the relay looks for new events (the lag to the stream is about this).
+HORN_EVENT_STREAM_PERIOD_MS = env_int("HORN_EVENT_STREAM_PERIOD_MS", 100, minimum=10)
+# The relay's lease: a process that died hands the relay to another after this.
+HORN_EVENT_STREAM_LEASE_MS = env_int("HORN_EVENT_STREAM_LEASE_MS", 5000, minimum=500)
+
+# --- Webhooks (apps/integrations/webhooks.py, delivery.py, docs/webhooks.md) ---
+HORN_WEBHOOKS = env_bool("HORN_WEBHOOKS", True)  # 0: no deliveries are made or sent
+# Receivers on loopback, private or reserved addresses are refused unless this is on (SSRF).
+HORN_WEBHOOK_ALLOW_PRIVATE = env_bool("HORN_WEBHOOK_ALLOW_PRIVATE", False)
+HORN_WEBHOOK_TIMEOUT_S = env_int("HORN_WEBHOOK_TIMEOUT_S", 30, minimum=1)  # no answer by then: a failed attempt
+HORN_WEBHOOK_CONCURRENCY = env_int("HORN_WEBHOOK_CONCURRENCY", 50, minimum=1)  # requests in flight at once
+HORN_WEBHOOK_RETRY_BASE_MS = env_int("HORN_WEBHOOK_RETRY_BASE_MS", 10_000, minimum=1)  # first retry after ~this
+HORN_WEBHOOK_RETRY_WINDOW_S = env_int("HORN_WEBHOOK_RETRY_WINDOW_S", 25 * 3600, minimum=1)  # retried this long
+HORN_WEBHOOK_DISABLE_AFTER_S = env_int("HORN_WEBHOOK_DISABLE_AFTER_S", 24 * 3600, minimum=1)  # failing this long: off
+
+
+# --- Organisations and staff (docs/organisations.md) --------------------------
+# Self-serve sign-up at /signup/ (a new org and its first admin); off: the operator creates orgs
+# (`manage.py horn_org create`) and /signup/ is a 404.
+HORN_SIGNUP = env_bool("HORN_SIGNUP", False)
+# How long a set-password link works. An invitation waits for someone to read their mail over a
+# weekend; a reset is asked for by the person at the screen, and a short life limits a leaked mail.
+HORN_INVITE_HOURS = env_int("HORN_INVITE_HOURS", 72, minimum=1)
+HORN_RESET_MINUTES = env_int("HORN_RESET_MINUTES", 60, minimum=1)
 
 # --- Uploads (apps/files, docs/files.md) ------------------------------------
 # Largest upload in bytes (an org's max_file_size can only lower it). 25 MB is what

@@ -1,14 +1,16 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
+from django.views.i18n import set_language
 
-from apps.accounts import pages, settings_views
+from apps.accounts import account_pages, pages, settings_views, staff_page, staff_views
 from apps.accounts import views as accounts
 from apps.chats import search_views
 from apps.chats import views as chats
 from apps.console import views as console
 from apps.files import views as files
 from apps.guard import views as guard
+from apps.integrations import views as integrations
 from apps.monitor import views as monitor
 from apps.realtime import views as realtime
 from apps.visitors import views as visitors
@@ -30,12 +32,19 @@ urlpatterns = [
     path("api/staff/info", accounts.staff_info),
     path("api/staff/status", accounts.staff_status),
     path("api/widget/config", accounts.widget_config),
+    path("api/org/staff", staff_views.staff_list),
+    path("api/org/staff/<str:sid>", staff_views.staff_one),
+    path("api/org/staff/<str:sid>/invite", staff_views.staff_invite_again),
     path("api/org/settings", settings_views.org_settings),
     path("api/org/settings/secret", settings_views.org_secret),
     path("api/files", files.upload),
     path("api/canned", console.canned),
     path("api/canned/<str:canned_id>", console.canned_one),
     path("api/bots", console.bots),
+    path("api/webhooks", integrations.webhooks_view),
+    path("api/webhooks/<str:hook_id>", integrations.webhook_one),
+    path("api/webhooks/<str:hook_id>/deliveries", integrations.deliveries),
+    path("api/webhooks/<str:hook_id>/deliveries/<str:delivery_id>/replay", integrations.replay),
     path("files/<str:upload_id>/<str:name>", files.download),
     path("images", files.upload_b64_image),
     path("images/<str:upload_id>", files.image),
@@ -43,10 +52,16 @@ urlpatterns = [
     path("pull", realtime.pull),
     path("", pages.console, name="console"),
     path("demo/", pages.demo, name="demo"),
+    path("org/staff/", staff_page.staff_page, name="org_staff"),
     path("org/settings/", settings_views.settings_page, name="org-settings"),
     path("org/settings/preview/", settings_views.widget_preview, name="org-settings-preview"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("password-reset/", account_pages.forgot_password, name="forgot_password"),
+    path("set-password/<str:token>/", account_pages.set_password, name="set_password"),
+    path("signup/", account_pages.signup, name="signup"),
     path("logout/", auth_views.LogoutView.as_view(next_page="/login/"), name="logout"),
+    # The header's language select posts here; the choice is kept in the django_language cookie.
+    path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]
 

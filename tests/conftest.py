@@ -52,6 +52,15 @@ def _no_rate_limits():
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _no_event_stream():
+    # The relay polls the database ten times a second and remembers where each stream ended; across
+    # tests that empty the database and Redis it would only get in the way. tests/integrations turns
+    # it on (restarting the server) where the stream is the subject. Likewise the webhook worker.
+    settings.HORN_EVENT_STREAM = False
+    settings.HORN_WEBHOOKS = False
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _services_reachable():
     """In CI a missing service must fail the run, never skip or silently fall back."""
     if os.environ.get("HORN_CI"):

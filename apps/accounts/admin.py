@@ -1,7 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import transaction
 
-from . import orgs
+from apps.core.errors import HornError
+
+from . import orgs, team
 from .models import Bot, Organisation, Staff
 
 
@@ -21,9 +23,20 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(Staff)
 class StaffAdmin(admin.ModelAdmin):
-    list_display = ("sid", "name", "org", "user", "role", "status", "max_chats")
-    list_filter = ("org", "status")
+    list_display = ("sid", "name", "org", "user", "role", "status", "max_chats", "queues")
+    list_filter = ("org", "role", "status")
     list_editable = ("max_chats",)
+    actions = ["send_invitation"]
+
+    @admin.action(description="Mail a new invitation (staff who have not set a password yet)")
+    def send_invitation(self, request, queryset):
+        for staff in queryset:
+            try:
+                team.invite_again(org_id=staff.org_id, sid=staff.sid, inviter="")
+            except HornError as exc:
+                self.message_user(request, f"{staff.name}: {exc.msg}", messages.WARNING)
+            else:
+                self.message_user(request, f"{staff.name}: invitation sent to {staff.user.email}")
 
 
 @admin.register(Bot)

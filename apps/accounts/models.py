@@ -82,6 +82,9 @@ class Staff(models.Model):
     # Chats they may own at once; automatic assignment never goes past it.
     max_chats = models.PositiveSmallIntegerField(default=5)
     role = models.CharField(max_length=8, choices=ROLES, default=AGENT)
+    # The queues (departments) automatic assignment gives them chats of, by a chat's `queue` name;
+    # empty: every queue. Claiming and joining by hand stay open to everyone.
+    queues = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -107,3 +110,24 @@ class Bot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.bid}>"
+
+
+class SetPasswordLink(models.Model):
+    """A one-time, expiring link to set a password: an invitation, or a reset asked for by e-mail.
+
+    Only a SHA-256 of the token is stored, so a leaked database (or backup) opens no account.
+    A link works once and until `expires_at`; setting a password spends every open link of the user.
+    """
+
+    INVITE, RESET = "invite", "reset"
+    PURPOSES = [(INVITE, "invitation"), (RESET, "password reset")]
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    purpose = models.CharField(max_length=8, choices=PURPOSES)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "created_at"])]

@@ -1,7 +1,8 @@
 """Can the organisation take chats now? (seed 003 `platform_closed`)
 
 It can while it is within its business hours and at least one staff member is
-available: status `online` and connected or pinging (presence). Otherwise a
+available (status `online` and connected or pinging: presence), or a bot
+connected to /bot said it is (seed 003's `application_heartbeat`). Otherwise a
 visitor who asks for a chat is told `platform_closed` (with the reason, and
 when it opens next if the hours say) and the chat is opened as an offline
 chat: it waits in the queue like any other, marked `offline`, and what the
@@ -51,9 +52,11 @@ async def check(org: OrgInfo, online_staff: list[str] | None = None) -> Availabi
         return Availability(False, OUTSIDE_HOURS, int(nxt.timestamp()) if nxt else None)
     if online_staff is None:
         online_staff = list(await presence.online(org.id, STAFF))
-    if not online_staff or not await db(_any_taking_chats, org.id, online_staff):
-        return Availability(False, NOBODY_AVAILABLE)
-    return OPEN
+    if online_staff and await db(_any_taking_chats, org.id, online_staff):
+        return OPEN
+    if await presence.any_bot_available(org.id):  # a bot on /bot that said so (application_heartbeat)
+        return OPEN
+    return Availability(False, NOBODY_AVAILABLE)
 
 
 def _any_taking_chats(org_id: int, sids: list[str]) -> bool:

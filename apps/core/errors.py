@@ -141,6 +141,40 @@ class NotRatableYet(HornError):
     code, status, default_msg = 4006, 409, "a chat can be rated once staff marked it done or it ended"
 
 
+# 7xxx: running an organisation (staff, links)
+class EmailTaken(HornError):
+    code, status, default_msg = 7001, 409, "a staff account with this e-mail address already exists"
+
+
+class LastAdmin(HornError):
+    code, status, default_msg = 7002, 409, "the organisation needs at least one active admin"
+
+
+class LinkInvalid(HornError):
+    code, status, default_msg = 7003, 400, "this link is not valid: check that you copied all of it"
+
+
+class LinkExpired(HornError):
+    code, status, default_msg = 7004, 410, "this link has expired"
+
+
+class LinkUsed(HornError):
+    code, status, default_msg = 7005, 410, "this link has already been used"
+
+
+class OrgNameTaken(HornError):
+    code, status, default_msg = 7006, 409, "an organisation with this name already exists"
+
+
+# 400 for integrations: a webhook URL Horn will not call
+class UrlRefused(HornError):
+    code, status, default_msg = 7080, 400, "this URL is not one Horn may call"
+
+
+class BackendTaken(HornError):
+    code, status, default_msg = 7081, 409, "this backend_id is already connected for this organisation"
+
+
 # 429: slow down
 class RateLimited(HornError):
     """Carries `retry_after` (whole seconds) in the body and the Retry-After header."""

@@ -60,6 +60,7 @@ from apps.accounts.auth import BOT, STAFF, USER, Caller
 from apps.accounts.orgs import get_org
 from apps.core.clientip import client_ip
 from apps.core.errors import RateLimited
+from apps.integrations.emit import emit
 
 log = logging.getLogger("horn.guard")
 
@@ -274,8 +275,16 @@ async def hit(kind: str, *, caller: Caller | None, ip: str | None) -> None:
         return
     own = (await get_org(caller.org_id)).rate_limits if caller is not None and caller.role == USER else None
     checks = _checks(kind, caller, ip, own)
-    if checks:
+    if not checks:
+        return
+    try:
         await limiter().hit(checks)
+    except RateLimited as refused:
+        if caller is not None:  # seed 002: other systems hear of it on the event stream
+            body = {"reason": refused.msg, "code": refused.code, "forced": False, "kind": kind}
+            body["retry_after"] = refused.extra["retry_after"]
+            emit(caller.org_id, "userChatRateLimited", body, user_id=caller.uid)
+        raise
 
 
 async def _hit_pipelined(strategy: SlidingWindowCounterRateLimiter, checks: list[tuple[Check, int]]) -> list[bool]:
@@ -308,7 +317,7 @@ async def _hit_pipelined(strategy: SlidingWindowCounterRateLimiter, checks: list
 
 
 def _refuse(budget: str, item: RateLimitItem, parts: tuple[str, ...], retry_after: float) -> None:
-    # Seed 002 names this event userChatRateLimited; until the event stream exists, a log line.
+    # Seed 002's userChatRateLimited: logged here, and put on the org's event stream by hit().
     log.info("userChatRateLimited key=%s budget=%s limit=%s", "/".join(parts), budget, item)
     raise RateLimited(f"{MESSAGES[budget]} (limit {item}); retry later", retry_after=math.ceil(retry_after))
 

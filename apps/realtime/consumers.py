@@ -23,6 +23,7 @@ from apps.core import ids
 from apps.core.clientip import client_ip
 from apps.core.errors import BadId, BadJSON, HornError, ServiceUnavailable
 from apps.guard import ratelimit
+from apps.integrations.emit import emit
 
 from . import presence, pushers
 from .hub import hub
@@ -111,7 +112,7 @@ class PushSocket:
     the hub queued.
     """
 
-    __slots__ = ("scope", "_receive", "_send", "caller", "sub", "writer", "closing", "bucket", "ip")
+    __slots__ = ("scope", "_receive", "_send", "caller", "sub", "writer", "closing", "bucket", "ip", "ended")
 
     def __init__(self, scope, receive, send):
         self.scope, self._receive, self._send = scope, receive, send
@@ -121,6 +122,8 @@ class PushSocket:
         self.closing = False
         self.bucket: TokenBucket | None = None
         self.ip: str | None = None
+        # How it ended, for the event stream's userDisconnected: the close code, why, and whether we closed it.
+        self.ended: tuple[int, str, bool] = (1006, "connection lost", False)
 
     async def run(self) -> None:
         if (await self._receive())["type"] != "websocket.connect":
@@ -131,6 +134,8 @@ class PushSocket:
                 while not self.closing:
                     message = await self._receive()
                     if message["type"] == "websocket.disconnect":
+                        if not self.closing:
+                            self.ended = (message.get("code", 1005), "client closed the connection", False)
                         break
                     if message["type"] == "websocket.receive":
                         await self._on_frame(message.get("text") or message.get("bytes") or "")
@@ -161,6 +166,7 @@ class PushSocket:
         self.bucket = TokenBucket(settings.HORN_WS_RATE, settings.HORN_WS_BURST)
         self.writer = asyncio.create_task(self._write())
         await pushers.connected(self.caller)
+        emit(self.caller.org_id, "userConnected", {"role": self.caller.role}, user_id=self.caller.uid)
         return True
 
     async def _release(self) -> None:
@@ -169,6 +175,9 @@ class PushSocket:
         sub, self.sub = self.sub, None
         if sub is not None:
             hub.detach(sub)
+            code, reason, forced = self.ended
+            body = {"reason": reason, "code": code, "forced": forced, "role": self.caller.role}
+            emit(self.caller.org_id, "userDisconnected", body, user_id=self.caller.uid)
             await pushers.disconnected(self.caller)
 
     async def _send_text(self, text: str) -> None:
@@ -199,6 +208,7 @@ class PushSocket:
         if self.closing:
             return
         self.closing = True  # frames already queued behind this one are ignored
+        self.ended = (code, body.get("msg") or "", True)
         if self.writer is not None:
             self.writer.cancel()
         try:

@@ -70,6 +70,26 @@ async def grace(org_id: int, role: str) -> int:
     return max(org.presence_grace, 2 * settings.HORN_HEARTBEAT_INTERVAL)
 
 
+def bots_key(org_id: int) -> str:
+    return f"available-bots-{org_id}"
+
+
+async def bot_available(org_id: int, bid: str, available: bool) -> None:
+    """Seed 003's application_heartbeat: a bot that says it is available keeps the org open for two intervals."""
+    now = time.time()
+    async with get_redis().pipeline(transaction=False) as pipe:
+        pipe.zremrangebyscore(bots_key(org_id), "-inf", now)  # lapsed claims
+        if available:
+            pipe.zadd(bots_key(org_id), {bid: now + 2 * settings.HORN_HEARTBEAT_INTERVAL})
+        else:
+            pipe.zrem(bots_key(org_id), bid)
+        await pipe.execute()
+
+
+async def any_bot_available(org_id: int) -> bool:
+    return bool(await get_redis().zcount(bots_key(org_id), time.time(), "+inf"))
+
+
 async def touch(org_id: int, role: str, uid: str) -> None:
     await touch_many([(org_id, uid, role)])
 

@@ -1,6 +1,8 @@
 // The console's one way to call Horn's HTTP API: same-origin fetch with the session cookie,
 // the CSRF header on unsafe methods, and Horn's error body turned into an ApiError.
 
+import { t } from "./i18n.js";
+
 export class ApiError extends Error {
   constructor(status, body) {
     super(body && body.msg ? body.msg : `HTTP ${status}`);
@@ -50,7 +52,7 @@ export async function api(method, path, { query, json, form, signal, keepalive }
     response = await fetch(url, { method, headers, body, credentials: "same-origin", signal, keepalive: !!keepalive });
   } catch (err) {
     if (err.name === "AbortError") throw err;
-    throw new ApiError(0, { code: 0, msg: "network error: Horn cannot be reached" });
+    throw new ApiError(0, { code: 0, msg: t("Network error: Horn cannot be reached.") });
   }
   let data;
   try {

@@ -4,6 +4,7 @@
 
 import { api, ApiError } from "./api.js";
 import { h, fill } from "./dom.js";
+import { t } from "./i18n.js";
 
 const SHOWN = 8; // picker rows: enough to choose from, few enough to read at a glance
 // "/" at the start of the text or after a space, then what has been typed of the shortcut.
@@ -48,6 +49,11 @@ export class Canned extends EventTarget {
   }
 }
 
+/** "shared" or "personal", as a canned response is shown. */
+function scope(c) {
+  return c.shared ? t("shared") : t("personal");
+}
+
 let pickerSeq = 0;
 
 /**
@@ -63,7 +69,7 @@ export class Picker {
     this.active = 0;
     this.start = -1; // where the "/" is in the textarea
     this.id = `canned-picker-${++pickerSeq}`;
-    this.list = h("ul", { id: this.id, class: "picker", role: "listbox", "aria-label": "Canned responses", hidden: true });
+    this.list = h("ul", { id: this.id, class: "picker", role: "listbox", "aria-label": t("Canned responses"), hidden: true });
     form.classList.add("has-picker");
     form.prepend(this.list);
     // The textarea stays a textbox (role combobox would suit a one-line field); it names its
@@ -101,8 +107,12 @@ export class Picker {
     this.start = el.selectionStart - m[1].length - 1;
     this.rows = this.canned.match(m[1]);
     if (!this.rows.length) {
-      const why = this.canned.loading ? "Loading canned responses…" : null;
-      fill(this.list, h("li", { class: "none", role: "option", "aria-disabled": "true" }, why || (this.canned.items.length ? `No canned response matches /${m[1]}` : "No canned responses yet (add them with “Canned responses” at the top)")));
+      const why = this.canned.loading
+        ? t("Loading canned responses…")
+        : this.canned.items.length
+          ? t("No canned response matches /{shortcut}", { shortcut: m[1] })
+          : t("No canned responses yet (add them with “Canned responses” at the top)");
+      fill(this.list, h("li", { class: "none", role: "option", "aria-disabled": "true" }, why));
       this.rows = [];
     } else {
       this.active = Math.min(this.active, this.rows.length - 1);
@@ -118,7 +128,7 @@ export class Picker {
               onmousedown: (e) => (e.preventDefault(), this.insert(c)),
             },
             h("span", { class: "shortcut" }, `/${c.shortcut}`),
-            h("span", { class: c.shared ? "tag" : "tag personal" }, c.shared ? "shared" : "personal"),
+            h("span", { class: c.shared ? "tag" : "tag personal" }, scope(c)),
             h("span", { class: "preview" }, c.text),
           ),
         ),
@@ -171,33 +181,39 @@ export class CannedDialog {
     this.canned = canned;
     this.failed = failed;
     this.editing = null;
-    this.list = h("ul", { class: "list canned-list", "aria-label": "My canned responses" });
+    this.list = h("ul", { class: "list canned-list", "aria-label": t("My canned responses") });
     this.error = h("p", { class: "form-error", role: "alert" });
-    this.shortcut = h("input", { id: "canned-shortcut", maxlength: "32", required: true, autocomplete: "off", placeholder: "hello" });
-    this.text = h("textarea", { id: "canned-text", rows: "3", required: true, placeholder: "Hello! How can I help you today?" });
+    this.shortcut = h("input", { id: "canned-shortcut", maxlength: "32", required: true, autocomplete: "off", placeholder: t("hello") });
+    this.text = h("textarea", { id: "canned-text", rows: "3", required: true, placeholder: t("Hello! How can I help you today?") });
     this.shared = h("input", { type: "checkbox", id: "canned-shared" });
-    this.save = h("button", { type: "submit" }, "Add");
-    this.cancelEdit = h("button", { type: "button", hidden: true, onclick: () => this.edit(null) }, "Cancel editing");
-    this.formTitle = h("h3", {}, "New canned response");
+    this.save = h("button", { type: "submit" }, t("Add"));
+    this.cancelEdit = h("button", { type: "button", hidden: true, onclick: () => this.edit(null) }, t("Cancel editing"));
+    this.formTitle = h("h3", {}, t("New canned response"));
     this.el = h(
       "dialog",
       { id: "canned-dialog", "aria-labelledby": "canned-title", class: "wide" },
-      h("h2", { id: "canned-title" }, "Canned responses"),
-      h("p", { class: "meta" }, "Type / and the shortcut in a reply to insert one. Shared ones are for everyone in your organisation: any colleague may change them (for now; roles will narrow this). Personal ones are yours alone."),
+      h("h2", { id: "canned-title" }, t("Canned responses")),
+      h(
+        "p",
+        { class: "meta" },
+        t(
+          "Type / and the shortcut in a reply to insert one. Shared ones are for everyone in your organisation: any colleague may change them (for now; roles will narrow this). Personal ones are yours alone.",
+        ),
+      ),
       this.list,
       h(
         "form",
         { class: "canned-form", onsubmit: (e) => (e.preventDefault(), this.submit()) },
         this.formTitle,
-        h("label", { for: "canned-shortcut" }, "Shortcut (lower-case letters, digits, - and _)"),
+        h("label", { for: "canned-shortcut" }, t("Shortcut (lower-case letters, digits, - and _)")),
         this.shortcut,
-        h("label", { for: "canned-text" }, "Text"),
+        h("label", { for: "canned-text" }, t("Text")),
         this.text,
-        h("label", { class: "inline" }, this.shared, " Shared with my organisation"),
+        h("label", { class: "inline" }, this.shared, " ", t("Shared with my organisation")),
         this.error,
         h("menu", {}, this.save, this.cancelEdit),
       ),
-      h("form", { method: "dialog" }, h("menu", {}, h("button", { value: "close" }, "Close"))),
+      h("form", { method: "dialog" }, h("menu", {}, h("button", { value: "close" }, t("Close")))),
     );
     document.body.append(this.el);
     canned.addEventListener("change", () => this.render());
@@ -221,17 +237,17 @@ export class CannedDialog {
               "li",
               { class: "canned-row" },
               h("span", { class: "shortcut" }, `/${c.shortcut}`),
-              h("span", { class: c.shared ? "tag" : "tag personal" }, c.shared ? "shared" : "personal"),
+              h("span", { class: c.shared ? "tag" : "tag personal" }, scope(c)),
               h("div", { class: "preview" }, c.text),
               h(
                 "div",
                 { class: "row-actions" },
-                h("button", { type: "button", "aria-label": `Edit /${c.shortcut} (${c.shared ? "shared" : "personal"})`, onclick: () => this.edit(c) }, "Edit"),
-                h("button", { type: "button", "aria-label": `Delete /${c.shortcut} (${c.shared ? "shared" : "personal"})`, onclick: () => this.remove(c) }, "Delete"),
+                h("button", { type: "button", "aria-label": t("Edit /{shortcut} ({scope})", { shortcut: c.shortcut, scope: scope(c) }), onclick: () => this.edit(c) }, t("Edit")),
+                h("button", { type: "button", "aria-label": t("Delete /{shortcut} ({scope})", { shortcut: c.shortcut, scope: scope(c) }), onclick: () => this.remove(c) }, t("Delete")),
               ),
             ),
           )
-        : h("li", { class: "none" }, "None yet."),
+        : h("li", { class: "none" }, t("None yet.")),
     );
   }
 
@@ -242,8 +258,8 @@ export class CannedDialog {
     this.text.value = c ? c.text : "";
     this.shared.checked = c ? c.shared : false;
     this.shared.disabled = !!c; // a response stays in its scope; delete and add to move it
-    this.save.textContent = c ? "Save changes" : "Add";
-    this.formTitle.textContent = c ? `Edit /${c.shortcut}` : "New canned response";
+    this.save.textContent = c ? t("Save changes") : t("Add");
+    this.formTitle.textContent = c ? t("Edit /{shortcut}", { shortcut: c.shortcut }) : t("New canned response");
     this.cancelEdit.hidden = !c;
     if (c) this.text.focus();
   }

@@ -5,6 +5,7 @@
 import { api, sendMessage } from "./api.js";
 import { fillColleagues } from "./colleagues.js";
 import { h, fill } from "./dom.js";
+import { t } from "./i18n.js";
 import { renderMessage, visitorLabel } from "./messages.js";
 
 // A typing notice at most this often while the agent keeps typing (it is a POST each time).
@@ -24,23 +25,23 @@ export class ChatPane {
     this.rating = h("span", { class: "rating" });
     this.actions = h(
       "div",
-      { class: "actions", role: "toolbar", "aria-label": "Chat actions" },
-      h("button", { type: "button", onclick: () => this.transfer() }, "Transfer"),
-      h("button", { type: "button", onclick: () => this.send({ type: "agent_done" }) }, "Done"),
-      h("button", { type: "button", onclick: () => this.end() }, "End chat"),
-      h("button", { type: "button", onclick: () => this.send({ type: "leave_chat" }) }, "Leave"),
-      h("button", { type: "button", onclick: () => this.ban() }, "Ban visitor"),
+      { class: "actions", role: "toolbar", "aria-label": t("Chat actions") },
+      h("button", { type: "button", onclick: () => this.transfer() }, t("Transfer")),
+      h("button", { type: "button", onclick: () => this.send({ type: "agent_done" }) }, t("Done")),
+      h("button", { type: "button", onclick: () => this.end() }, t("End chat")),
+      h("button", { type: "button", onclick: () => this.send({ type: "leave_chat" }) }, t("Leave")),
+      h("button", { type: "button", onclick: () => this.ban() }, t("Ban visitor")),
     );
-    this.closeButton = h("button", { type: "button", onclick: () => this.close(), hidden: true }, "Close");
-    this.older = h("button", { type: "button", class: "older", onclick: () => this.loadOlder() }, "Load older messages");
-    this.log = h("ol", { class: "log", role: "log", "aria-label": "Conversation", "aria-live": "polite" });
+    this.closeButton = h("button", { type: "button", onclick: () => this.close(), hidden: true }, t("Close"));
+    this.older = h("button", { type: "button", class: "older", onclick: () => this.loadOlder() }, t("Load older messages"));
+    this.log = h("ol", { class: "log", role: "log", "aria-label": t("Conversation"), "aria-live": "polite" });
     this.peek = h("div", { class: "peek", "aria-live": "polite" });
     this.seen = h("div", { class: "seen" });
     this.input = h("textarea", {
       id: "composer",
       rows: "3",
-      "aria-label": "Message",
-      placeholder: "Type a reply (Enter sends, Shift+Enter for a new line)",
+      "aria-label": t("Message"),
+      placeholder: t("Type a reply (Enter sends, Shift+Enter for a new line)"),
       onkeydown: (e) => this.keydown(e),
       oninput: () => this.typing(),
     });
@@ -54,10 +55,10 @@ export class ChatPane {
       h(
         "div",
         { class: "composer-bar" },
-        h("label", { class: "note-toggle" }, this.noteBox, " Internal note"),
-        h("label", { class: "attach", for: "attach" }, "Attach file"),
+        h("label", { class: "note-toggle" }, this.noteBox, " ", t("Internal note")),
+        h("label", { class: "attach", for: "attach" }, t("Attach file")),
         this.fileInput,
-        h("button", { type: "submit" }, "Send"),
+        h("button", { type: "submit" }, t("Send")),
       ),
     );
     this.el = h(
@@ -84,8 +85,10 @@ export class ChatPane {
     const chat = this.chat;
     const ended = chat.state === "ended";
     this.title.textContent = visitorLabel(this.store, chat.creator, chat.customer);
-    this.state.textContent = ended ? "ended" : chat.state === "requested" ? "waiting" : "";
-    this.rating.textContent = chat.rating ? `Rated ${"★".repeat(chat.rating.score)}${"☆".repeat(5 - chat.rating.score)} (${chat.rating.score}/5)` : "";
+    this.state.textContent = ended ? t("ended") : chat.state === "requested" ? t("waiting") : "";
+    this.rating.textContent = chat.rating
+      ? t("Rated {stars} ({score}/5)", { stars: "★".repeat(chat.rating.score) + "☆".repeat(5 - chat.rating.score), score: chat.rating.score })
+      : "";
     this.actions.hidden = ended;
     this.closeButton.hidden = !ended;
     this.composer.hidden = ended;
@@ -99,7 +102,7 @@ export class ChatPane {
   renderPeek() {
     const peek = this.chat.peek;
     if (!peek) return fill(this.peek);
-    fill(this.peek, h("span", { class: "peek-label" }, "Visitor is typing"), peek.text ? ": " : "…", peek.text ? h("q", {}, peek.text) : null);
+    fill(this.peek, h("span", { class: "peek-label" }, t("Visitor is typing")), peek.text ? ": " : "…", peek.text ? h("q", {}, peek.text) : null);
   }
 
   renderLog(keepTop) {
@@ -127,7 +130,7 @@ export class ChatPane {
     for (const m of this.chat.msgs) {
       const el = this.cache.get(m.mid);
       const receipt = el && el.querySelector(".receipt");
-      if (receipt) receipt.textContent = Number(m.version) <= upto ? "Seen" : "Sent";
+      if (receipt) receipt.textContent = Number(m.version) <= upto ? t("Seen") : t("Sent");
     }
   }
 
@@ -151,7 +154,7 @@ export class ChatPane {
 
   noteMode() {
     this.composer.classList.toggle("note-mode", this.noteBox.checked);
-    this.input.placeholder = this.noteBox.checked ? "Internal note: only staff see it" : "Type a reply (Enter sends, Shift+Enter for a new line)";
+    this.input.placeholder = this.noteBox.checked ? t("Internal note: only staff see it") : t("Type a reply (Enter sends, Shift+Enter for a new line)");
     this.input.focus();
   }
 
@@ -219,7 +222,7 @@ export class ChatPane {
   async transfer() {
     const dialog = document.getElementById("transfer-dialog");
     const list = document.getElementById("transfer-staff");
-    fill(list, h("p", {}, "Loading…"));
+    fill(list, h("p", {}, t("Loading…")));
     document.getElementById("transfer-to-queue").onclick = async () => {
       const name = document.getElementById("transfer-queue").value.trim();
       dialog.close();
@@ -260,10 +263,10 @@ export class ChatPane {
                 b.name,
               ),
             )
-          : h("p", { class: "meta" }, "This organisation has no bot."),
+          : h("p", { class: "meta" }, t("This organisation has no bot.")),
       );
     } catch {
-      fill(list, h("p", { class: "meta" }, "Bots unavailable."));
+      fill(list, h("p", { class: "meta" }, t("Bots unavailable.")));
     }
   }
 
@@ -293,7 +296,7 @@ export class ChatPane {
       if (minutes.value) body.minutes = Number(minutes.value);
       try {
         await api("POST", "/api/visitors/ban", { json: body });
-        this.toast("The visitor is banned.");
+        this.toast(t("The visitor is banned."));
       } catch (err) {
         this.failed(err);
       }

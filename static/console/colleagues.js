@@ -1,6 +1,9 @@
 // The colleagues online, as buttons in a dialog (transfer and invite both pick one).
 import { api } from "./api.js";
 import { h, fill } from "./dom.js";
+import { t } from "./i18n.js";
+
+const STATUS = { online: t("online"), away: t("away"), offline: t("offline") };
 
 /** Fill `list` with a button per colleague online other than `mySid`; `pick(staff)` runs on a click. */
 export async function fillColleagues(list, mySid, pick) {
@@ -14,9 +17,9 @@ export async function fillColleagues(list, mySid, pick) {
             "button",
             { type: "button", class: "colleague", onclick: () => pick(s) },
             s.name,
-            h("span", { class: "meta" }, ` ${s.status}`),
+            h("span", { class: "meta" }, ` ${STATUS[s.status] || s.status}`),
           ),
         )
-      : h("p", {}, "No colleague is online."),
+      : h("p", {}, t("No colleague is online.")),
   );
 }

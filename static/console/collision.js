@@ -7,7 +7,8 @@
 // {on: false} fades out here once a heartbeat interval passes without a repeat.
 
 import { sendMessage } from "./api.js";
-import { h, fill } from "./dom.js";
+import { h, fill, nameList } from "./dom.js";
+import { t } from "./i18n.js";
 
 const TYPING_TTL_MS = 20_000; // as the sneak peek: a colleague who closed the tab mid-sentence fades out
 
@@ -45,7 +46,7 @@ export class Collision extends EventTarget {
   /** A new pane is on screen: give it an indicator, and tell colleagues. */
   attach(pane) {
     this.chatId = pane.chat.id;
-    this.el = h("div", { class: "collision", role: "status", "aria-label": "Colleagues on this chat" });
+    this.el = h("div", { class: "collision", role: "status", "aria-label": t("Colleagues on this chat") });
     pane.el.querySelector(".pane-head").after(this.el);
     this.render();
     this.sync();
@@ -102,7 +103,7 @@ export class Collision extends EventTarget {
     let map = table.get(item.chat.id);
     if (!map) table.set(item.chat.id, (map = new Map()));
     const had = map.has(item.from.id);
-    if (on) map.set(item.from.id, { name: item.from.name || "A colleague", at: Date.now() });
+    if (on) map.set(item.from.id, { name: item.from.name || t("A colleague"), at: Date.now() });
     else map.delete(item.from.id);
     // A repeat only moves the deadline: nothing to draw (and the chat list keeps its focus).
     if (had !== !!on) this.render();
@@ -136,13 +137,19 @@ export class Collision extends EventTarget {
     const viewing = this.names(this.viewers, this.chatId).filter((n) => !typing.includes(n));
     fill(
       this.el,
-      viewing.length ? h("span", { class: "viewing" }, `${list(viewing)} ${viewing.length > 1 ? "are" : "is"} viewing this chat`) : null,
-      typing.length ? h("span", { class: "typing-reply" }, `${list(typing)} ${typing.length > 1 ? "are" : "is"} typing a reply…`) : null,
+      viewing.length ? h("span", { class: "viewing" }, viewingText(viewing)) : null,
+      typing.length ? h("span", { class: "typing-reply" }, typingText(typing)) : null,
     );
     this.el.hidden = !viewing.length && !typing.length;
   }
 }
 
-function list(names) {
-  return names.length <= 2 ? names.join(" and ") : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+function viewingText(names) {
+  const vars = { names: nameList(names) };
+  return names.length > 1 ? t("{names} are viewing this chat", vars) : t("{names} is viewing this chat", vars);
+}
+
+function typingText(names) {
+  const vars = { names: nameList(names) };
+  return names.length > 1 ? t("{names} are typing a reply…", vars) : t("{names} is typing a reply…", vars);
 }

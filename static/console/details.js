@@ -4,7 +4,8 @@
 // selected and again when the visitors list changes (a page view arrives by push), never polled.
 
 import { api, ApiError } from "./api.js";
-import { h, fill, clock, since } from "./dom.js";
+import { h, fill, clock, since, shortDate } from "./dom.js";
+import { t } from "./i18n.js";
 import { visitorLabel } from "./messages.js";
 
 const REFRESH_MS = 1_000; // a burst of page views costs one fetch
@@ -20,7 +21,7 @@ export class Details {
     this.el = h(
       "section",
       { id: "details", class: "details", "aria-labelledby": "details-title", tabindex: "-1", hidden: true },
-      h("h2", { id: "details-title" }, "Visitor details"),
+      h("h2", { id: "details-title" }, t("Visitor details")),
       this.body,
     );
     // Beside the chat on a laptop; on a tablet the visitors column is folded away (console.css),
@@ -40,7 +41,7 @@ export class Details {
     this.data = null;
     this.el.hidden = !uid;
     if (!uid) return;
-    fill(this.body, h("p", { class: "meta" }, "Loading…"));
+    fill(this.body, h("p", { class: "meta" }, t("Loading…")));
     this.fetch();
   }
 
@@ -63,7 +64,7 @@ export class Details {
     } catch (err) {
       if (uid !== this.uid) return;
       if (err instanceof ApiError && err.unauthenticated) return this.failed(err);
-      fill(this.body, h("p", { class: "meta" }, `Details unavailable: ${err.message}`));
+      fill(this.body, h("p", { class: "meta" }, t("Details unavailable: {error}", { error: err.message })));
     }
   }
 
@@ -77,24 +78,33 @@ export class Details {
         "div",
         { class: "name" },
         visitorLabel(this.store, v.uid, c),
-        h("span", { class: v.returning ? "tag returning" : "tag new" }, v.returning ? "returning" : "new"),
-        h("span", { class: online ? "tag verified" : "tag" }, online ? "online" : "offline"),
+        h("span", { class: v.returning ? "tag returning" : "tag new" }, v.returning ? t("returning") : t("new")),
+        h("span", { class: online ? "tag verified" : "tag" }, online ? t("online") : t("offline")),
       ),
       c
         ? h(
             "div",
             { class: "customer" },
-            "Customer ",
+            t("Customer"),
+            " ",
             h("code", {}, c.id),
-            h("span", { class: c.verified ? "tag verified" : "tag" }, c.verified ? "verified" : "unverified"),
+            h("span", { class: c.verified ? "tag verified" : "tag" }, c.verified ? t("verified") : t("unverified")),
             c.email ? h("div", { class: "meta" }, c.email) : null,
           )
-        : h("div", { class: "meta" }, "Not identified as a customer"),
-      h("div", { class: "meta" }, `First seen ${since(v.first_seen)} ago · ${v.visits} ${v.visits === 1 ? "visit" : "visits"} · ${v.page_views} ${v.page_views === 1 ? "page view" : "page views"}`),
-      h("h3", {}, "Pages"),
+        : h("div", { class: "meta" }, t("Not identified as a customer")),
+      h(
+        "div",
+        { class: "meta" },
+        [
+          t("First seen {time} ago", { time: since(v.first_seen) }),
+          v.visits === 1 ? t("{n} visit", { n: v.visits }) : t("{n} visits", { n: v.visits }),
+          v.page_views === 1 ? t("{n} page view", { n: v.page_views }) : t("{n} page views", { n: v.page_views }),
+        ].join(" · "),
+      ),
+      h("h3", {}, t("Pages")),
       h(
         "ol",
-        { class: "pages", "aria-label": "Pages viewed, newest first" },
+        { class: "pages", "aria-label": t("Pages viewed, newest first") },
         v.pages.map((p) =>
           h(
             "li",
@@ -106,30 +116,30 @@ export class Details {
           ),
         ),
       ),
-      h("h3", {}, "Past chats"),
+      h("h3", {}, t("Past chats")),
       v.chats.length
         ? h(
             "ol",
-            { class: "past-chats", "aria-label": "Past chats, newest first" },
+            { class: "past-chats", "aria-label": t("Past chats, newest first") },
             v.chats.map((ch) =>
               h(
                 "li",
                 { "data-chat": ch.id },
-                h("span", { class: "time" }, new Date(ch.created_at * 1000).toLocaleDateString([], { month: "short", day: "numeric" })),
+                h("span", { class: "time" }, shortDate(ch.created_at)),
                 " ",
                 h("span", { class: `state state-${ch.state}` }, stateText(ch, this.store.selected)),
-                ch.staff ? h("span", { class: "meta" }, ` with ${ch.staff.name}`) : null,
-                ch.rating ? h("span", { class: "stars", "aria-label": `${ch.rating} out of 5` }, ` ${"★".repeat(ch.rating)}`) : null,
+                ch.staff ? h("span", { class: "meta" }, " ", t("with {name}", { name: ch.staff.name })) : null,
+                ch.rating ? h("span", { class: "stars", "aria-label": t("{score} out of 5", { score: ch.rating }) }, ` ${"★".repeat(ch.rating)}`) : null,
                 h("div", { class: "meta chat-id" }, ch.id),
               ),
             ),
           )
-        : h("p", { class: "meta" }, "No chats before."),
+        : h("p", { class: "meta" }, t("No chats before.")),
     );
   }
 }
 
 function stateText(chat, selected) {
-  if (chat.id === selected) return "this chat";
-  return { requested: "waiting", active: "open", agent_done: "done", ended: "ended" }[chat.state] || chat.state;
+  if (chat.id === selected) return t("this chat");
+  return { requested: t("waiting"), active: t("open"), agent_done: t("done"), ended: t("ended") }[chat.state] || chat.state;
 }

@@ -5,19 +5,20 @@
 // while the composer has the focus. "?" opens the help only outside text fields.
 
 import { h } from "./dom.js";
+import { t } from "./i18n.js";
 
 export const SHORTCUTS = [
-  ["Alt+N", "take the next waiting chat (the queue's Next)"],
-  ["Alt+↓ / Alt+↑", "switch to the next / previous of my chats"],
-  ["Alt+M", "go to the message box"],
-  ["Enter", "send (a note if Internal note is ticked); Shift+Enter for a new line"],
-  ["/ or Alt+/", "canned responses: type to filter, ↑ ↓ to choose, Enter or Tab to insert, Escape to close"],
-  ["Alt+Shift+D", "done: leave the chat open for the visitor, without me"],
-  ["Alt+I", "go to the visitor details"],
-  ["Alt+Q", "go to the queue"],
-  ["?", "this help (outside text fields)"],
-  ["Escape", "close a dialog, the picker or this help"],
-  ["Tab / Shift+Tab", "every control in reading order"],
+  ["Alt+N", t("take the next waiting chat (the queue's Next)")],
+  ["Alt+↓ / Alt+↑", t("switch to the next / previous of my chats")],
+  ["Alt+M", t("go to the message box")],
+  ["Enter", t("send (a note if Internal note is ticked); Shift+Enter for a new line")],
+  [t("/ or Alt+/"), t("canned responses: type to filter, ↑ ↓ to choose, Enter or Tab to insert, Escape to close")],
+  ["Alt+Shift+D", t("done: leave the chat open for the visitor, without me")],
+  ["Alt+I", t("go to the visitor details")],
+  ["Alt+Q", t("go to the queue")],
+  ["?", t("this help (outside text fields)")],
+  ["Escape", t("close a dialog, the picker or this help")],
+  ["Tab / Shift+Tab", t("every control in reading order")],
 ];
 
 /**
@@ -28,16 +29,16 @@ export function installKeys({ store, select, next, pane, details, picker }) {
   const help = h(
     "dialog",
     { id: "keys-dialog", "aria-labelledby": "keys-title" },
-    h("h2", { id: "keys-title" }, "Keyboard shortcuts"),
+    h("h2", { id: "keys-title" }, t("Keyboard shortcuts")),
     h(
       "table",
       { class: "keys" },
       h("tbody", {}, SHORTCUTS.map(([k, what]) => h("tr", {}, h("th", { scope: "row" }, h("kbd", {}, k)), h("td", {}, what)))),
     ),
-    h("form", { method: "dialog" }, h("menu", {}, h("button", { value: "close" }, "Close"))),
+    h("form", { method: "dialog" }, h("menu", {}, h("button", { value: "close" }, t("Close")))),
   );
   document.body.append(help);
-  const button = h("button", { type: "button", id: "keys-help", "aria-keyshortcuts": "?", onclick: () => help.showModal() }, "Shortcuts (?)");
+  const button = h("button", { type: "button", id: "keys-help", "aria-keyshortcuts": "?", onclick: () => help.showModal() }, t("Shortcuts (?)"));
   document.querySelector("form.logout").before(button);
 
   function focusQueue() {

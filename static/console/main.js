@@ -4,6 +4,7 @@
 import { api, ApiError, sendMessage } from "./api.js";
 import { Connection } from "./connection.js";
 import { h, fill, since } from "./dom.js";
+import { num, t } from "./i18n.js";
 import { Store } from "./store.js";
 import { ChatPane } from "./chatpane.js";
 import { visitorLabel } from "./messages.js";
@@ -14,11 +15,11 @@ import { installKeys } from "./keys.js";
 import { Team } from "./team.js";
 
 const CONNECTION_TEXT = {
-  connecting: "Connecting…",
-  live: "Live",
-  "long-poll": "Long-poll",
-  reconnecting: "Reconnecting…",
-  offline: "Offline",
+  connecting: t("Connecting…"),
+  live: t("Live"),
+  "long-poll": t("Long-poll"),
+  reconnecting: t("Reconnecting…"),
+  offline: t("Offline"),
 };
 const TICK_MS = 15_000; // wait times in the queue are minutes; this keeps them honest enough
 
@@ -65,7 +66,7 @@ function renderConnection(state) {
 }
 
 function renderCapacity() {
-  $("capacity").textContent = `${store.load()} / ${store.me.max_chats} chats`;
+  $("capacity").textContent = t("{n} / {max} chats", { n: store.load(), max: store.me.max_chats });
 }
 
 $("status").addEventListener("change", async (e) => {
@@ -83,7 +84,7 @@ $("status").addEventListener("change", async (e) => {
 
 function renderQueue() {
   const rows = [...store.queue.values()].sort((a, b) => a.waiting_since - b.waiting_since);
-  $("queue-count").textContent = rows.length ? `(${rows.length})` : "";
+  $("queue-count").textContent = rows.length ? `(${num(rows.length)})` : "";
   $("next").disabled = rows.length === 0;
   fill(
     $("queue-list"),
@@ -94,12 +95,12 @@ function renderQueue() {
             "li",
             { class: `queued${q.offline ? " offline" : ""}` },
             h("span", { class: "name" }, label),
-            h("span", { class: "meta" }, `${q.queue || "default"} · waiting ${since(q.waiting_since)}`),
-            q.offline ? h("span", { class: "tag", title: "Requested while nobody was available" }, "offline") : null,
-            h("button", { type: "button", "aria-label": `Accept chat from ${label}`, onclick: () => accept(q.id) }, "Accept"),
+            h("span", { class: "meta" }, t("{queue} · waiting {time}", { queue: q.queue || t("default"), time: since(q.waiting_since) })),
+            q.offline ? h("span", { class: "tag", title: t("Requested while nobody was available") }, t("offline")) : null,
+            h("button", { type: "button", "aria-label": t("Accept chat from {name}", { name: label }), onclick: () => accept(q.id) }, t("Accept")),
           );
         })
-      : h("li", { class: "none" }, "Nobody is waiting."),
+      : h("li", { class: "none" }, t("Nobody is waiting.")),
   );
 }
 
@@ -131,14 +132,14 @@ function renderChatList() {
               "button",
               { type: "button", "aria-current": current ? "true" : null, onclick: () => select(chat.id) },
               h("span", { class: "name" }, visitorLabel(store, chat.creator, chat.customer)),
-              chat.state === "ended" ? h("span", { class: "tag" }, "ended") : null,
-              chat.peek ? h("span", { class: "tag" }, "typing") : null,
-              ...collision.colleagues(chat.id).map((name) => h("span", { class: "tag colleague-tag", title: `${name} has this chat open` }, name)),
-              unread ? h("span", { class: "unread", "aria-label": `${unread} unread` }, String(unread)) : null,
+              chat.state === "ended" ? h("span", { class: "tag" }, t("ended")) : null,
+              chat.peek ? h("span", { class: "tag" }, t("typing")) : null,
+              ...collision.colleagues(chat.id).map((name) => h("span", { class: "tag colleague-tag", title: t("{name} has this chat open", { name }) }, name)),
+              unread ? h("span", { class: "unread", "aria-label": t("{n} unread", { n: unread }) }, num(unread)) : null,
             ),
           );
         })
-      : h("li", { class: "none" }, "No open chats."),
+      : h("li", { class: "none" }, t("No open chats.")),
   );
 }
 
@@ -154,7 +155,7 @@ function renderPane(what) {
     if (pane) pane.destroy();
     pane = null;
     collision.detach();
-    fill($("conversation"), h("p", { class: "empty" }, "No chat selected. Accept one from the queue."));
+    fill($("conversation"), h("p", { class: "empty" }, t("No chat selected. Accept one from the queue.")));
     return;
   }
   if (!pane || pane.chat !== chat) {
@@ -179,7 +180,7 @@ function renderPane(what) {
 
 function renderVisitors() {
   const rows = store.visitors;
-  $("visitors-count").textContent = rows.length ? `(${rows.length})` : "";
+  $("visitors-count").textContent = rows.length ? `(${num(rows.length)})` : "";
   fill(
     $("visitor-list"),
     rows.length
@@ -191,16 +192,16 @@ function renderVisitors() {
               "div",
               { class: "name" },
               visitorLabel(store, v.uid, v.customer),
-              v.customer ? h("span", { class: v.customer.verified ? "tag verified" : "tag" }, v.customer.verified ? "verified" : "unverified") : null,
+              v.customer ? h("span", { class: v.customer.verified ? "tag verified" : "tag" }, v.customer.verified ? t("verified") : t("unverified")) : null,
             ),
             h("div", { class: "page", title: v.url }, v.title || v.url || "—"),
             h("div", { class: "meta" }, v.url),
-            v.referer ? h("div", { class: "meta" }, `from ${v.referer}`) : null,
-            h("div", { class: "meta" }, [v.browser, v.os].filter(Boolean).join(" · ") || "unknown browser"),
-            h("div", { class: "meta" }, `on site ${since(v.first_seen)}`),
+            v.referer ? h("div", { class: "meta" }, t("from {referer}", { referer: v.referer })) : null,
+            h("div", { class: "meta" }, [v.browser, v.os].filter(Boolean).join(" · ") || t("unknown browser")),
+            h("div", { class: "meta" }, t("on site {time}", { time: since(v.first_seen) })),
           ),
         )
-      : h("li", { class: "none" }, "Nobody is on the site."),
+      : h("li", { class: "none" }, t("Nobody is on the site.")),
   );
 }
 
@@ -214,13 +215,13 @@ function renderRatings() {
           h(
             "li",
             { class: "rating-row" },
-            h("span", { class: "stars", "aria-label": `${r.score} out of 5` }, "★".repeat(r.score) + "☆".repeat(5 - r.score)),
+            h("span", { class: "stars", "aria-label": t("{score} out of 5", { score: r.score }) }, "★".repeat(r.score) + "☆".repeat(5 - r.score)),
             " ",
             h("span", { class: "name" }, visitorLabel(store, r.creator)),
             r.comment ? h("div", { class: "meta" }, r.comment) : null,
           ),
         )
-      : h("li", { class: "none" }, "No ratings yet."),
+      : h("li", { class: "none" }, t("No ratings yet.")),
   );
 }
 
@@ -229,7 +230,7 @@ function renderRatings() {
 function renderTitle() {
   let count = store.queue.size;
   for (const chat of store.chats.values()) count += store.unread(chat);
-  document.title = count ? `(${count}) Horn console` : "Horn console";
+  document.title = count ? `(${num(count)}) ${t("Horn console")}` : t("Horn console");
 }
 
 // --- wiring ---
@@ -285,8 +286,8 @@ const team = new Team(store, { failed, toast, accept });
 document
   .querySelector("form.logout")
   .before(
-    h("button", { type: "button", id: "canned-open", onclick: () => cannedDialog.open() }, "Canned responses"),
-    h("button", { type: "button", id: "bans-open", onclick: () => team.openBans() }, "Bans"),
+    h("button", { type: "button", id: "canned-open", onclick: () => cannedDialog.open() }, t("Canned responses")),
+    h("button", { type: "button", id: "bans-open", onclick: () => team.openBans() }, t("Bans")),
   );
 installKeys({ store, select, next: () => accept(null), pane: () => pane, details, picker: (p) => pickers.get(p) });
 // The settings page links to /#canned rather than keeping a second editor of canned responses.

@@ -3,7 +3,8 @@
 
 import { api, ApiError, sendMessage } from "./api.js";
 import { fillColleagues } from "./colleagues.js";
-import { h, fill, since } from "./dom.js";
+import { h, fill, since, dateTime } from "./dom.js";
+import { t } from "./i18n.js";
 import { visitorLabel } from "./messages.js";
 
 const INVITE_TTL_MS = 10 * 60_000; // an invitation nobody answered is stale after ten minutes
@@ -16,25 +17,25 @@ export class Team {
     this.accept = accept; // join a chat by id (main.js), which also selects it
     this.invites = new Map(); // chat id -> {from, at}
 
-    this.inviteList = h("ul", { class: "list", "aria-label": "Invitations" });
-    this.inviteSection = h("section", { id: "invitations", "aria-labelledby": "invites-title", hidden: true }, h("h2", { id: "invites-title" }, "Invitations"), this.inviteList);
+    this.inviteList = h("ul", { class: "list", "aria-label": t("Invitations") });
+    this.inviteSection = h("section", { id: "invitations", "aria-labelledby": "invites-title", hidden: true }, h("h2", { id: "invites-title" }, t("Invitations")), this.inviteList);
     document.querySelector("nav.side").prepend(this.inviteSection);
 
     this.inviteDialog = h(
       "dialog",
       { id: "invite-dialog", "aria-labelledby": "invite-title" },
-      h("h2", { id: "invite-title" }, "Invite a colleague"),
-      h("p", { class: "meta" }, "They are asked to join this chat; you stay in it."),
+      h("h2", { id: "invite-title" }, t("Invite a colleague")),
+      h("p", { class: "meta" }, t("They are asked to join this chat; you stay in it.")),
       (this.inviteStaff = h("div", {})),
-      h("form", { method: "dialog" }, h("menu", {}, h("button", { value: "cancel" }, "Cancel"))),
+      h("form", { method: "dialog" }, h("menu", {}, h("button", { value: "cancel" }, t("Cancel")))),
     );
-    this.banList = h("ul", { class: "list", "aria-label": "Active bans" });
+    this.banList = h("ul", { class: "list", "aria-label": t("Active bans") });
     this.banDialog = h(
       "dialog",
       { id: "bans-dialog", "aria-labelledby": "bans-title", class: "wide" },
-      h("h2", { id: "bans-title" }, "Bans"),
+      h("h2", { id: "bans-title" }, t("Bans")),
       this.banList,
-      h("form", { method: "dialog" }, h("menu", {}, h("button", { value: "close" }, "Close"))),
+      h("form", { method: "dialog" }, h("menu", {}, h("button", { value: "close" }, t("Close")))),
     );
     document.body.append(this.inviteDialog, this.banDialog);
     setInterval(() => this.expire(), 60_000);
@@ -42,19 +43,19 @@ export class Team {
 
   /** A new pane: give its toolbar an "Invite" button. */
   attach(pane) {
-    const button = h("button", { type: "button", onclick: () => this.openInvite(pane.chat) }, "Invite");
+    const button = h("button", { type: "button", onclick: () => this.openInvite(pane.chat) }, t("Invite"));
     pane.actions.children[0].after(button); // after Transfer
   }
 
   async openInvite(chat) {
-    fill(this.inviteStaff, h("p", {}, "Loading…"));
+    fill(this.inviteStaff, h("p", {}, t("Loading…")));
     this.inviteDialog.showModal();
     try {
       await fillColleagues(this.inviteStaff, this.store.me.sid, async (s) => {
         this.inviteDialog.close();
         try {
           await sendMessage({ type: "invite", chat: { id: chat.id }, event: { staff: s.uid } });
-          this.toast(`${s.name} is invited.`);
+          this.toast(t("{name} is invited.", { name: s.name }));
         } catch (err) {
           this.failed(err);
         }
@@ -95,12 +96,12 @@ export class Team {
         h(
           "li",
           { class: "invite" },
-          h("div", {}, h("span", { class: "name" }, inv.from.name || "A colleague"), " invites you to a chat"),
+          h("div", {}, t("{name} invites you to a chat", { name: inv.from.name || t("A colleague") })),
           h(
             "div",
             { class: "row-actions" },
-            h("button", { type: "button", class: "primary", onclick: () => this.join(chatId) }, "Join"),
-            h("button", { type: "button", onclick: () => (this.invites.delete(chatId), this.render()) }, "Decline"),
+            h("button", { type: "button", class: "primary", onclick: () => this.join(chatId) }, t("Join")),
+            h("button", { type: "button", onclick: () => (this.invites.delete(chatId), this.render()) }, t("Decline")),
           ),
         ),
       ),
@@ -116,7 +117,7 @@ export class Team {
   // --- bans ---
 
   async openBans() {
-    fill(this.banList, h("li", { class: "none" }, "Loading…"));
+    fill(this.banList, h("li", { class: "none" }, t("Loading…")));
     this.banDialog.showModal();
     await this.loadBans();
   }
@@ -128,20 +129,30 @@ export class Team {
         this.banList,
         data.data.length
           ? data.data.map((b) => {
-              const who = b.uid ? visitorLabel(this.store, b.uid) : `address ${b.ip}`;
+              const who = b.uid ? visitorLabel(this.store, b.uid) : t("address {ip}", { ip: b.ip });
               return h(
                 "li",
                 { class: "ban-row" },
-                h("div", {}, h("span", { class: "name" }, who), b.uid && b.ip ? h("span", { class: "meta" }, ` and ${b.ip}`) : null),
-                h("div", { class: "meta" }, `${b.reason ? `“${b.reason}” · ` : ""}by ${b.by.name || "someone"} ${since(b.since)} ago · ${b.until ? `until ${new Date(b.until * 1000).toLocaleString()}` : "until lifted"}`),
-                h("button", { type: "button", "aria-label": `Lift the ban on ${who}`, onclick: () => this.lift(b) }, "Lift"),
+                h("div", {}, h("span", { class: "name" }, who), b.uid && b.ip ? h("span", { class: "meta" }, " ", t("and {ip}", { ip: b.ip })) : null),
+                h(
+                  "div",
+                  { class: "meta" },
+                  [
+                    b.reason ? t("“{reason}”", { reason: b.reason }) : null,
+                    t("by {name} {time} ago", { name: b.by.name || t("someone"), time: since(b.since) }),
+                    b.until ? t("until {date}", { date: dateTime(b.until) }) : t("until lifted"),
+                  ]
+                    .filter(Boolean)
+                    .join(" · "),
+                ),
+                h("button", { type: "button", "aria-label": t("Lift the ban on {name}", { name: who }), onclick: () => this.lift(b) }, t("Lift")),
               );
             })
-          : h("li", { class: "none" }, "Nobody is banned."),
+          : h("li", { class: "none" }, t("Nobody is banned.")),
       );
     } catch (err) {
       if (err instanceof ApiError && err.unauthenticated) return this.failed(err);
-      fill(this.banList, h("li", { class: "none" }, `Bans unavailable: ${err.message}`));
+      fill(this.banList, h("li", { class: "none" }, t("Bans unavailable: {error}", { error: err.message })));
     }
   }
 

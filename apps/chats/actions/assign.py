@@ -16,6 +16,10 @@ so two dispatches at once count each other's assignments: Django runs MySQL at
 READ COMMITTED, so the count after the lock sees every committed assignment,
 and nobody ever goes past `max_chats`. Waiting chats are locked with SKIP
 LOCKED: a chat someone is claiming by hand right now is left to them.
+
+Queues (departments): an agent with `queues` gets only chats whose `queue` is
+one of them; an agent without gets chats of every queue. A chat no free agent
+serves waits, and younger chats of other queues go past it.
 """
 
 from __future__ import annotations
@@ -45,16 +49,19 @@ def dispatch(org_id: int, candidates: list[str]) -> list[Event]:
             return []
         events: list[Event] = []
         waiting = Chat.objects.filter(org_id=org_id, state=Chat.REQUESTED).order_by("waiting_since", "created_at")
-        for chat_id in waiting.values_list("pk", flat=True)[:BATCH]:
-            sid = min(free, key=lambda s: (-free[s][0], s))  # most free capacity; ties by sid
-            room, agent = free[sid]
-            if room < 1:
-                break
+        for chat_id, queue in waiting.values_list("pk", "queue")[:BATCH]:
+            serving = [s for s, (room, _, queues) in free.items() if room >= 1 and (not queues or queue in queues)]
+            if not serving:
+                if all(room < 1 for room, _, _ in free.values()):
+                    break
+                continue
+            sid = min(serving, key=lambda s: (-free[s][0], s))  # most free capacity; ties by sid
+            room, agent, queues = free[sid]
             chat = Chat.objects.select_for_update(skip_locked=True).filter(pk=chat_id, state=Chat.REQUESTED).first()
             if chat is None:
                 continue
             events += assign(chat, agent)
-            free[sid] = (room - 1, agent)
+            free[sid] = (room - 1, agent, queues)
         return events
 
 
@@ -71,19 +78,19 @@ def assign(chat: Chat, agent: Caller) -> list[Event]:
     return store(agent, chat, "join_chat", body, None, "", to_staff=True, members=members).events
 
 
-def _free_capacity(org_id: int, candidates: list[str]) -> dict[str, tuple[float, Caller]]:
-    """sid -> (free capacity, the agent), for the available agents, locked."""
+def _free_capacity(org_id: int, candidates: list[str]) -> dict[str, tuple[float, Caller, frozenset[str]]]:
+    """sid -> (free capacity, the agent, their queues or empty for all), for the available agents, locked."""
     staff = list(
         Staff.objects.select_for_update()
         .filter(org_id=org_id, sid__in=sorted(candidates), status=Staff.ONLINE)
         .order_by("sid")
-        .values_list("sid", "name", "max_chats")
+        .values_list("sid", "name", "max_chats", "queues")
     )
     load: dict[str, float] = defaultdict(float)
-    owned = Chat.objects.filter(owner_id__in=[sid for sid, _, _ in staff], state=Chat.ACTIVE)
+    owned = Chat.objects.filter(owner_id__in=[sid for sid, *_ in staff], state=Chat.ACTIVE)
     for owner, left_at in owned.values_list("owner_id", "visitor_left_at"):
         load[owner] += 1.0 if left_at is None else LEFT_WEIGHT
     return {
-        sid: (max_chats - load[sid], Caller(uid=sid, role=STAFF, org_id=org_id, name=name))
-        for sid, name, max_chats in staff
+        sid: (max_chats - load[sid], Caller(uid=sid, role=STAFF, org_id=org_id, name=name), frozenset(queues or ()))
+        for sid, name, max_chats, queues in staff
     }

@@ -7,7 +7,7 @@ import apps.accounts.limits
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0008_staff_role"),
+        ("accounts", "0009_staff_queues_and_links"),
     ]
 
     operations = [

@@ -1,0 +1,273 @@
+"""Webhook deliveries: from the event log into an outbox in the database, and from there to the receivers.
+
+- **Nothing due is lost.** Deliveries are made from the committed event log
+  (the org sequence), not by the request that stored an event: for each active
+  webhook, the events after its cursor that it subscribed to become delivery
+  rows, and the cursor advances, in one transaction. A delivery row stays
+  `pending` until a receiver answered 2xx, so a process that dies mid-request
+  leaves it due, and the next worker sends it again (same `X-Horn-Delivery`
+  id: receivers drop repeats by it).
+- **One worker at a time**, like the event stream's relay: every process runs
+  the loop, the holder of the lease `horn:webhooks:worker` does the work.
+  Requests go out concurrently (HORN_WEBHOOK_CONCURRENCY), each with a
+  timeout (HORN_WEBHOOK_TIMEOUT_S), redirects not followed.
+- **Retries** back off exponentially with full jitter, from
+  HORN_WEBHOOK_RETRY_BASE_MS up to an hour apart, for HORN_WEBHOOK_RETRY_WINDOW_S
+  (25 hours) after the event; then the delivery is `failed` (replayable).
+- **A receiver that keeps failing** (no 2xx for HORN_WEBHOOK_DISABLE_AFTER_S and at
+  least 10 failures in a row) is switched off, its admins are e-mailed, and its
+  pending deliveries wait in the log; an admin switches it on again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import secrets
+import socket
+from datetime import timedelta
+
+import httpx
+import orjson
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts.models import Staff
+from apps.chats.models import OrgSequence
+from apps.core.db import db
+from apps.core.errors import UrlRefused
+from apps.core.redis import get_redis
+from apps.realtime.replay import events_between
+
+from . import envelope
+from .models import Webhook, WebhookDelivery
+from .webhooks import ALL, check_url, sign
+
+log = logging.getLogger("horn.webhooks")
+
+LEASE = "horn:webhooks:worker"
+BATCH = 500
+MAX_BACKOFF_S = 3600
+FAILURES_TO_DISABLE = 10
+
+
+# --- events -> deliveries ----------------------------------------------------------------------
+
+
+def make_deliveries() -> int:
+    """For every active webhook behind its org's sequence: its next events become deliveries."""
+    made = 0
+    seqs = dict(OrgSequence.objects.values_list("org_id", "seq"))
+    for hook_id, org_id, cursor in Webhook.objects.filter(active=True).values_list("pk", "org_id", "cursor"):
+        if cursor < seqs.get(org_id, 0):
+            made += _advance(hook_id, org_id, cursor + 1, min(seqs[org_id], cursor + BATCH))
+    return made
+
+
+def _advance(hook_id: int, org_id: int, first: int, last: int) -> int:
+    events = events_between(org_id, first, last)  # numbers without a row were deleted by retention
+    now = timezone.now()
+    with transaction.atomic():
+        hook = Webhook.objects.select_for_update().filter(pk=hook_id, active=True, cursor=first - 1).first()
+        if hook is None:  # changed meanwhile (switched off, deleted, or advanced by another worker)
+            return 0
+        wanted = set(hook.events)
+        rows = []
+        for event in events:
+            frame = envelope.for_event(event)
+            name = frame["name"]
+            if ALL not in wanted and name not in wanted:
+                continue
+            delivery_id = secrets.token_hex(16)
+            body = {
+                "id": delivery_id,
+                "event": name,
+                "created_at": frame["timestamp"],
+                "org": org_id,
+                "data": frame["payload"][name],
+            }
+            rows.append(
+                WebhookDelivery(
+                    id=delivery_id,
+                    webhook=hook,
+                    seq=event.seq,
+                    event=name,
+                    body=orjson.dumps(body).decode(),
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+        WebhookDelivery.objects.bulk_create(rows)
+        hook.cursor = last
+        hook.save(update_fields=["cursor"])
+    return len(rows)
+
+
+# --- sending -----------------------------------------------------------------------------------
+
+
+def _due(limit: int) -> list[tuple[WebhookDelivery, Webhook]]:
+    rows = (
+        WebhookDelivery.objects.filter(
+            state=WebhookDelivery.PENDING, next_attempt_at__lte=timezone.now(), webhook__active=True
+        )
+        .select_related("webhook")
+        .order_by("next_attempt_at")[:limit]
+    )
+    return [(row, row.webhook) for row in rows]
+
+
+async def _send(client: httpx.AsyncClient, row: WebhookDelivery, hook: Webhook) -> tuple[int | None, str]:
+    """(HTTP status or None, error text) of one attempt."""
+    try:
+        await asyncio.to_thread(check_url, hook.url)  # DNS may point elsewhere since the URL was saved
+    except UrlRefused as refused:
+        return None, refused.msg[:300]
+    body = row.body.encode()
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "Horn-Webhooks/1",
+        "X-Horn-Event": row.event,
+        "X-Horn-Delivery": row.pk,
+        "X-Horn-Signature": sign(hook.secret, body, int(timezone.now().timestamp())),
+    }
+    try:
+        response = await client.post(hook.url, content=body, headers=headers)
+    except httpx.TimeoutException:
+        return None, f"no answer within {settings.HORN_WEBHOOK_TIMEOUT_S} s"
+    except httpx.HTTPError as exc:
+        return None, (str(exc) or type(exc).__name__)[:300]
+    if 200 <= response.status_code < 300:
+        return response.status_code, ""
+    return response.status_code, f"answered {response.status_code}"
+
+
+def _backoff(attempts: int) -> timedelta:
+    """Exponential, capped, with full jitter: receivers coming back are not hit by every retry at once."""
+    ceiling = min(MAX_BACKOFF_S, settings.HORN_WEBHOOK_RETRY_BASE_MS / 1000 * 2 ** (attempts - 1))
+    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
+
+
+def record(results: list[tuple[str, int, int | None, str]]) -> list[int]:
+    """Note each attempt (delivery id, webhook id, status, error); returns the webhooks that were switched off."""
+    now = timezone.now()
+    window = timedelta(seconds=settings.HORN_WEBHOOK_RETRY_WINDOW_S)
+    disabled = []
+    with transaction.atomic():
+        for delivery_id, hook_id, status, error in results:
+            row = WebhookDelivery.objects.select_for_update().filter(pk=delivery_id).first()
+            hook = Webhook.objects.select_for_update().filter(pk=hook_id).first()
+            if row is None or hook is None:
+                continue
+            row.attempts += 1
+            row.last_status, row.last_error = status, error
+            if not error:
+                row.state, row.delivered_at = WebhookDelivery.DELIVERED, now
+                hook.consecutive_failures, hook.failing_since = 0, None
+            else:
+                if now - row.created_at > window:
+                    row.state = WebhookDelivery.FAILED
+                else:
+                    row.next_attempt_at = now + _backoff(row.attempts)
+                hook.consecutive_failures += 1
+                hook.failing_since = hook.failing_since or now
+                sustained = now - hook.failing_since >= timedelta(seconds=settings.HORN_WEBHOOK_DISABLE_AFTER_S)
+                if hook.active and sustained and hook.consecutive_failures >= FAILURES_TO_DISABLE:
+                    hook.active, hook.disabled_at = False, now
+                    hook.disabled_reason = (
+                        f"no successful delivery since {hook.failing_since:%Y-%m-%d %H:%M} UTC ({error})"
+                    )
+                    disabled.append(hook.pk)
+            row.save()
+            hook.save()
+    return disabled
+
+
+def notify_disabled(hook_id: int) -> None:
+    """Tell the org's admins (by e-mail) that a webhook was switched off, and why."""
+    hook = Webhook.objects.select_related("org").get(pk=hook_id)
+    admins = Staff.objects.filter(org_id=hook.org_id, role=Staff.ADMIN, user__is_active=True)
+    emails = [e for e in admins.values_list("user__email", flat=True) if e]
+    log.warning("webhook %s of org %s switched off: %s", hook.pk, hook.org_id, hook.disabled_reason)
+    if emails:
+        send_mail(
+            f"Horn: webhook to {hook.url} was switched off",
+            f"Horn stopped calling {hook.url} for {hook.org.name}: {hook.disabled_reason}.\n\n"
+            "Its deliveries are kept. Fix the receiver, then switch the webhook on again; "
+            "replay what it missed from its delivery log.",
+            None,
+            emails,
+            fail_silently=True,
+        )
+
+
+# --- the worker ----------------------------------------------------------------------------------
+
+
+class Worker:
+    def __init__(self) -> None:
+        self.token = f"{os.environ.get('HORN_SERVICE_ID') or socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        self.client: httpx.AsyncClient | None = None
+
+    async def _lead(self) -> bool:
+        redis = get_redis()
+        ttl = settings.HORN_EVENT_STREAM_LEASE_MS
+        if await redis.set(LEASE, self.token, nx=True, px=ttl):
+            return True
+        if await redis.get(LEASE) == self.token:
+            await redis.pexpire(LEASE, ttl)
+            return True
+        return False
+
+    async def step(self) -> int:
+        await db(make_deliveries)
+        due = await db(_due, settings.HORN_WEBHOOK_CONCURRENCY)
+        if not due:
+            return 0
+        if self.client is None:
+            self.client = httpx.AsyncClient(timeout=settings.HORN_WEBHOOK_TIMEOUT_S, follow_redirects=False)
+        answers = await asyncio.gather(*(_send(self.client, row, hook) for row, hook in due))
+        results = [(row.pk, hook.pk, status, error) for (row, hook), (status, error) in zip(due, answers, strict=True)]
+        for hook_id in await db(record, results):
+            await db(notify_disabled, hook_id)
+        return len(due)
+
+    async def run(self) -> None:
+        try:
+            while True:
+                sent = 0
+                try:
+                    if await self._lead():
+                        sent = await self.step()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    if asyncio.current_task().cancelling():
+                        raise asyncio.CancelledError from None
+                    log.exception("webhook round failed")
+                if not sent:  # busy: go straight on; idle: look again shortly
+                    await asyncio.sleep(settings.HORN_EVENT_STREAM_PERIOD_MS / 1000)
+        finally:
+            if self.client is not None:
+                await self.client.aclose()
+
+
+_task: asyncio.Task | None = None
+
+
+async def start() -> None:
+    global _task
+    if settings.HORN_WEBHOOKS and _task is None:
+        _task = asyncio.get_running_loop().create_task(Worker().run())
+
+
+async def stop() -> None:
+    global _task
+    task, _task = _task, None
+    if task is not None:
+        task.cancel()
+        await asyncio.wait({task}, timeout=5)

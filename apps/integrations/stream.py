@@ -1,0 +1,213 @@
+"""The event stream (seed 002): every event of an org, once, in order, in the Redis Stream `horn:events:{oid}`.
+
+Stored events (message rows) are not appended by the request that stored them:
+a process can die between its commit and an append, and Redis can be down. A
+relay appends them from the database instead, in org-sequence order, with the
+sequence number as the entry id (`<seq>-0`). Redis refuses an id at or below
+the stream's last one, so an event appended twice (two relays, a retry, a relay
+that died after appending but before noting it) is still in the stream once.
+
+- **One relay at a time.** Every process runs the loop; the one holding the
+  lease `horn:events:relay` (renewed each round) does the work.
+- **Where to resume** is the stream's own last id. If the stream is gone (Redis
+  lost its data) the relay resumes after the org's checkpoint in the database,
+  which it writes after appending; the few events between the checkpoint and
+  the loss are appended again (same `id` in the envelope) rather than lost.
+  A new stream starts with the org's latest `HORN_EVENT_STREAM_MAXLEN` events.
+- **Not stored** (userConnected, userDisconnected, userChatRateLimited) events
+  are queued in `horn:events:pending:{oid}` by the process that saw them
+  (emit.py) and moved into the stream by the relay with a Lua script (pop and
+  append in one atomic step: once), as `<last seq>-<n>`, so they sort after the
+  stored event that came before them; their `version` is that sequence number.
+- **Bounded**: `XADD ... MAXLEN ~ HORN_EVENT_STREAM_MAXLEN`.
+
+Consumers use consumer groups (`XREADGROUP`); see docs/events.md and
+examples/event_consumer.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import socket
+
+import orjson
+from django.conf import settings
+from redis.exceptions import ResponseError
+
+from apps.core.db import db
+from apps.core.redis import get_redis
+from apps.realtime.replay import events_between
+
+from . import envelope
+from .emit import PENDING_ORGS, pending_key, stream_key
+from .models import StreamCheckpoint
+
+log = logging.getLogger("horn.events")
+
+LEASE = "horn:events:relay"
+BATCH = 500
+
+
+# Pop up to ARGV[2] queued events and append each after the stream's last entry, in one atomic step;
+# an emptied queue takes its org (ARGV[4]) off the set of orgs with queued events (KEYS[3]).
+# ARGV[1]: the org's last appended sequence number (the relay's), used when the stream is empty.
+_DRAIN = """
+local last = tonumber(ARGV[1])
+local top = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+if top[1] then
+  local ms = tonumber(string.match(top[1][1], '^(%d+)-'))
+  if ms > last then last = ms end
+end
+local n = 0
+for i = 1, tonumber(ARGV[2]) do
+  local item = redis.call('LPOP', KEYS[2])
+  if not item then break end
+  local frame = cjson.decode(item)
+  frame['version'] = last  -- what had happened when it did: the org's last stored event before it
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], last .. '-*', 'event', cjson.encode(frame))
+  n = n + 1
+end
+if redis.call('LLEN', KEYS[2]) == 0 then redis.call('SREM', KEYS[3], ARGV[4]) end
+return n
+"""
+
+
+# --- the relay -------------------------------------------------------------------------------
+
+
+def _org_seqs() -> dict[int, int]:
+    from apps.chats.models import OrgSequence
+
+    return dict(OrgSequence.objects.values_list("org_id", "seq"))
+
+
+def _checkpoints(org_ids: list[int]) -> dict[int, int]:
+    return dict(StreamCheckpoint.objects.filter(org_id__in=org_ids).values_list("org_id", "seq"))
+
+
+def _save_checkpoints(seqs: dict[int, int]) -> None:
+    for org_id, seq in seqs.items():
+        StreamCheckpoint.objects.update_or_create(org_id=org_id, defaults={"seq": seq})
+
+
+class Relay:
+    """Moves an org's events from the database (and the pending queues) into its stream."""
+
+    def __init__(self) -> None:
+        self.appended: dict[int, int] = {}  # org -> last sequence number known to be in its stream
+        # Who holds the lease, readable by an operator (and a test): this process, then a random part.
+        self.token = f"{os.environ.get('HORN_SERVICE_ID') or socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        self.drain = None
+
+    async def _lead(self) -> bool:
+        redis = get_redis()
+        ttl = settings.HORN_EVENT_STREAM_LEASE_MS
+        if await redis.set(LEASE, self.token, nx=True, px=ttl):
+            # Newly leading, or the lease vanished under us (Redis restarted or lost its data): where
+            # each stream ends is read afresh, so a lost stream is refilled from the checkpoint.
+            self.appended.clear()
+            return True
+        if await redis.get(LEASE) == self.token:
+            await redis.pexpire(LEASE, ttl)
+            return True
+        self.appended.clear()  # another process leads; what it appends is read afresh if we take over
+        return False
+
+    async def _resume_points(self, org_ids: list[int], seqs: dict[int, int]) -> None:
+        """Where each org's stream ends: its last entry, else the checkpoint, else its latest MAXLEN events."""
+        redis = get_redis()
+        async with redis.pipeline(transaction=False) as pipe:
+            for org_id in org_ids:
+                pipe.xrevrange(stream_key(org_id), count=1)
+            tops = await pipe.execute()
+        missing = [org_id for org_id, top in zip(org_ids, tops, strict=True) if not top]
+        saved = await db(_checkpoints, missing) if missing else {}
+        for org_id, top in zip(org_ids, tops, strict=True):
+            if top:
+                self.appended[org_id] = int(top[0][0].split("-")[0])
+            elif org_id in saved:
+                self.appended[org_id] = saved[org_id]
+            else:
+                self.appended[org_id] = max(0, seqs[org_id] - settings.HORN_EVENT_STREAM_MAXLEN)
+
+    async def step(self) -> int:
+        """One round: append what the database has past each stream's end, then the queued events."""
+        seqs = await db(_org_seqs)
+        # An org not seen yet, or whose sequence went back (its database was restored): read where its stream ends.
+        new = [org_id for org_id, seq in seqs.items() if self.appended.get(org_id, seq + 1) > seq]
+        if new:
+            await self._resume_points(new, seqs)
+        moved = 0
+        progressed: dict[int, int] = {}
+        for org_id, seq in seqs.items():
+            while self.appended[org_id] < seq:
+                # Every number up to a committed `seq` is committed too (apps/chats/sequence.py), so a
+                # number without a row is one retention deleted, not one still to come.
+                first = self.appended[org_id] + 1
+                last = min(seq, first + BATCH - 1)
+                events = await db(events_between, org_id, first, last)
+                if events:
+                    await self._append(org_id, events)
+                self.appended[org_id] = progressed[org_id] = last
+                moved += len(events)
+        if progressed:
+            await db(_save_checkpoints, progressed)
+        return moved + await self._drain_pending()
+
+    async def _append(self, org_id: int, events) -> None:
+        maxlen = settings.HORN_EVENT_STREAM_MAXLEN
+        async with get_redis().pipeline(transaction=False) as pipe:
+            for event in events:
+                frame = orjson.dumps(envelope.for_event(event))
+                pipe.xadd(stream_key(org_id), {"event": frame}, id=f"{event.seq}-0", maxlen=maxlen, approximate=True)
+            results = await pipe.execute(raise_on_error=False)
+        for result in results:
+            # Already there (appended before, by us or a previous relay): that is the point of the ids.
+            if isinstance(result, ResponseError) and "equal or smaller" not in str(result):
+                raise result
+
+    async def _drain_pending(self) -> int:
+        redis = get_redis()
+        if self.drain is None:
+            self.drain = redis.register_script(_DRAIN)
+        moved = 0
+        for raw in await redis.smembers(PENDING_ORGS):
+            org_id = int(raw)
+            moved += await self.drain(
+                keys=[stream_key(org_id), pending_key(org_id), PENDING_ORGS],
+                args=[self.appended.get(org_id, 0), BATCH, settings.HORN_EVENT_STREAM_MAXLEN, org_id],
+            )
+        return moved
+
+    async def run(self) -> None:
+        while True:
+            try:
+                if await self._lead():
+                    await self.step()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                if asyncio.current_task().cancelling():  # a cancel that arrived mid-query and was turned into this
+                    raise asyncio.CancelledError from None
+                log.exception("event stream relay round failed")
+            await asyncio.sleep(settings.HORN_EVENT_STREAM_PERIOD_MS / 1000)
+
+
+_relay_task: asyncio.Task | None = None
+
+
+async def start() -> None:
+    global _relay_task
+    if settings.HORN_EVENT_STREAM and _relay_task is None:
+        _relay_task = asyncio.get_running_loop().create_task(Relay().run())
+
+
+async def stop() -> None:
+    global _relay_task
+    task, _relay_task = _relay_task, None
+    if task is not None:
+        task.cancel()
+        await asyncio.wait({task}, timeout=5)
