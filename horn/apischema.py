@@ -18,8 +18,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework.views import APIView
 
-from apps.accounts import staff_views
+from apps.accounts import settings_views, staff_views
 from apps.accounts import views as accounts
+from apps.accounts.orgsettings import SettingsIn
 from apps.chats import schemas as chat_schemas
 from apps.chats import search_views
 from apps.chats import views as chats
@@ -310,6 +311,25 @@ API = {
             tags=["admin"],
             parameters=[p("sid", "the staff id")],
             responses=answers(ok()),
+            auth=ADMIN,
+        )  # fmt: skip
+    },
+    settings_views.org_settings: {
+        "GET": dict(summary="The organisation's settings", tags=["admin"], responses=answers(ok()), auth=ADMIN),
+        "PATCH": dict(
+            summary="Change any of the organisation's settings",
+            tags=["admin"],
+            request=SettingsIn,
+            responses=answers(ok()),
+            auth=ADMIN,
+        ),  # fmt: skip
+    },
+    settings_views.org_secret: {
+        "POST": dict(
+            summary="A new identity-verification secret (shown this once)",
+            tags=["admin"],
+            request=OpenApiTypes.NONE,
+            responses=answers(ok(secret=STR)),
             auth=ADMIN,
         )  # fmt: skip
     },

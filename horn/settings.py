@@ -268,6 +268,11 @@ HORN_DB_THREADS = env_int("HORN_DB_THREADS", 8, minimum=1)
 HORN_REDIS_MAX_CONNECTIONS = env_int("HORN_REDIS_MAX_CONNECTIONS", 200, minimum=1)
 HORN_REDIS_POOL_TIMEOUT = env_int("HORN_REDIS_POOL_TIMEOUT", 5, minimum=1)
 HORN_HEARTBEAT_INTERVAL = env_int("HORN_HEARTBEAT_INTERVAL", 30, minimum=1)
+# Seconds a staff member may be silent (no connection, no ping) before they count as gone; 0: two heartbeat
+# intervals. An org may set its own (Organisation.presence_grace, docs/settings.md).
+HORN_PRESENCE_GRACE = env_int("HORN_PRESENCE_GRACE", 0, minimum=0)
+if HORN_PRESENCE_GRACE and HORN_PRESENCE_GRACE < 2 * HORN_HEARTBEAT_INTERVAL:
+    raise ImproperlyConfigured("HORN_PRESENCE_GRACE must be 0 or at least two HORN_HEARTBEAT_INTERVALs")
 HORN_MAX_TEXT = env_int("HORN_MAX_TEXT", 10_000, minimum=1)
 # Canned responses per scope (an org's shared ones, or one person's): the console lists them all in its
 # picker; a real team keeps dozens, a runaway script would keep adding.

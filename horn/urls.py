@@ -4,7 +4,7 @@ from django.urls import path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from apps.accounts import account_pages, pages, staff_page, staff_views
+from apps.accounts import account_pages, pages, settings_views, staff_page, staff_views
 from apps.accounts import views as accounts
 from apps.chats import search_views
 from apps.chats import views as chats
@@ -40,6 +40,8 @@ urlpatterns = [
     path("api/org/staff", staff_views.staff_list),
     path("api/org/staff/<str:sid>", staff_views.staff_one),
     path("api/org/staff/<str:sid>/invite", staff_views.staff_invite_again),
+    path("api/org/settings", settings_views.org_settings),
+    path("api/org/settings/secret", settings_views.org_secret),
     path("api/files", files.upload),
     path("api/canned", console.canned),
     path("api/canned/<str:canned_id>", console.canned_one),
@@ -59,6 +61,8 @@ urlpatterns = [
     path("demo/", pages.demo, name="demo"),
     path("org/integrations/", integrations_page, name="org_integrations"),
     path("org/staff/", staff_page.staff_page, name="org_staff"),
+    path("org/settings/", settings_views.settings_page, name="org-settings"),
+    path("org/settings/preview/", settings_views.widget_preview, name="org-settings-preview"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("password-reset/", account_pages.forgot_password, name="forgot_password"),
     path("set-password/<str:token>/", account_pages.set_password, name="set_password"),

@@ -25,6 +25,8 @@
   if (!script) return;
   var CID = script.getAttribute("data-horn-cid") || "";
   var SERVER = (script.getAttribute("data-horn-server") || new URL(script.src, location.href).origin).replace(/\/+$/, "");
+  // The settings page's live preview (/org/settings/preview/): drawn, never tracked or connected.
+  var PREVIEW = script.hasAttribute("data-horn-preview");
   var XHR = W.XMLHttpRequest;
   var NativeWS = W.WebSocket;
   var FETCH = /\[native code\]/.test(Function.prototype.toString.call(W.fetch || "")) ? W.fetch.bind(W) : null;
@@ -103,7 +105,7 @@
 
   // ---------------------------------------------------------------- util
   var mem = {}; // storage fall-back when localStorage is unavailable (private modes, blocked)
-  var PREFIX = "horn:" + CID + ":";
+  var PREFIX = "horn:" + (PREVIEW ? "preview:" : "") + CID + ":"; // a preview never touches a real visitor's state
   var store = {
     get: function (k) {
       var raw;
@@ -538,6 +540,7 @@
   P.boot = function () {
     var self = this;
     this.build();
+    if (PREVIEW) { this.loadConfig().then(function (ok) { if (ok) self.preview(); }); return; }
     this.loadConfig().then(function (ok) { if (ok) self.start(); });
     var self2 = this;
     W.addEventListener("online", function () { if (self2.conn) self2.conn.nudge(); self2.flush(); });
@@ -564,6 +567,22 @@
       if (store.get("chat") || self.customer || self.outbox().length) self.connect();
       else self.pingLoop();
     });
+  };
+  P.preview = function () {
+    // The admin's unsaved settings come from the settings page around this one (same origin only) and
+    // are drawn by the same code as a visitor's widget: what the admin sees is what visitors will get.
+    var self = this;
+    W.addEventListener("message", function (e) {
+      if (e.origin !== location.origin || !e.data || e.data.type !== "horn-preview") return;
+      self.config.widget = e.data.widget;
+      self.available = e.data.closed ? { open: false, reason: "outside_hours" } : { open: true };
+      self.restyle();
+      self.render();
+    });
+    this.isOpen = true;
+    this.restyle();
+    this.render();
+    if (W.parent !== W) W.parent.postMessage({ type: "horn-preview-ready" }, location.origin);
   };
   P.loadConfig = function () {
     var self = this;
@@ -861,6 +880,7 @@
   P.outbox = function () { return store.get("outbox") || []; };
   P.saveOutbox = function (box) { if (box.length) store.set("outbox", box); else store.del("outbox"); };
   P.queueText = function (text, payload) {
+    if (PREVIEW) return; // nothing is sent from a preview
     var item = { id: "w" + rid(20), text: text, t: now() };
     if (payload) item.payload = payload;
     var box = this.outbox();
@@ -1010,6 +1030,7 @@
     });
   };
   P.sendFile = function (file) {
+    if (PREVIEW) return;
     var self = this, cfg = this.config.files;
     if (file.size > cfg.max_size) { this.addInfo(this.t("tooLarge", { name: file.name, max: bytes(cfg.max_size) })); return; }
     if (cfg.accepted.length && !accepts(cfg.accepted, file.type)) { this.addInfo(this.t("badType", { name: file.name })); return; }

@@ -1,8 +1,9 @@
 from django.contrib import admin, messages
+from django.db import transaction
 
 from apps.core.errors import HornError
 
-from . import team
+from . import orgs, team
 from .models import Bot, Organisation, Staff
 
 
@@ -13,6 +14,11 @@ class OrganisationAdmin(admin.ModelAdmin):
     # Identity verification's HMAC key: shown so an admin can give it to the shop's server, never edited
     # here (a new key would break every signed-in customer's verification at once).
     readonly_fields = ("secret",)
+
+    def save_model(self, request, obj, form, change):
+        """As the settings page does: every process drops its cached copy once the change is committed."""
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(lambda: orgs.changed(obj.pk))
 
 
 @admin.register(Staff)

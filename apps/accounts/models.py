@@ -9,6 +9,7 @@ from django.db import models
 from apps.core import ids
 
 from .hours import validate_business_hours, validate_timezone
+from .limits import validate_rate_limits
 from .widget import validate_widget
 
 
@@ -47,6 +48,14 @@ class Organisation(models.Model):
     offline_chats = models.CharField(
         max_length=8, choices=[(REQUEUE, "back to the queue"), (KEEP, "stay with the agent")], default=REQUEUE
     )
+    # Seconds an agent may be silent (no connection, no ping) before presence counts them gone and
+    # `offline_chats` applies; empty: the server's HORN_PRESENCE_GRACE.
+    presence_grace = models.PositiveIntegerField(null=True, blank=True)
+    # Per-org visitor rate limits, {"message": "20/10second;300/hour", ...}, replacing the server's
+    # HORN_RATE_<KIND> for those kinds (apps.accounts.limits; apps.guard.ratelimit applies them).
+    rate_limits = models.JSONField(default=dict, blank=True, validators=[validate_rate_limits])
+    # Where a chat opened while nobody could take it is announced by e-mail; empty: nowhere.
+    offline_email = models.EmailField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

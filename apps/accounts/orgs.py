@@ -1,13 +1,17 @@
 """A short-lived per-process cache of what auth needs to know about an organisation.
 
 The allow-list check runs on every visitor request; a few seconds of staleness
-after an admin edits the list is the price of not querying for it each time.
+is the price of not querying for it each time. An admin's change through the
+settings (apps.accounts.orgsettings) calls `changed()`, which drops the entry
+here and, through the hook apps.realtime registers, in every other process.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+
+from django.conf import settings
 
 from apps.core.db import db
 from apps.core.errors import NotFound
@@ -33,9 +37,16 @@ class OrgInfo:
     # a logged OrgInfo does not print it.
     secret: str = field(default="", repr=False)
     widget: dict = field(default_factory=dict)  # the widget settings, complete (apps.accounts.widget.effective)
+    presence_grace: int | None = None  # None: the server's (apps.realtime.presence)
+    rate_limits: dict = field(default_factory=dict)  # kind -> limit string (apps.accounts.limits)
 
 
 _cache: dict[int, tuple[float, OrgInfo]] = {}
+
+
+def server_presence_grace() -> int:
+    """Seconds an org's staff may be silent before they count as gone, unless the org set its own."""
+    return settings.HORN_PRESENCE_GRACE or 2 * settings.HORN_HEARTBEAT_INTERVAL
 
 
 def _load(org_id: int) -> OrgInfo | None:
@@ -53,6 +64,8 @@ def _load(org_id: int) -> OrgInfo | None:
             "accepted_file_types",
             "secret",
             "widget",
+            "presence_grace",
+            "rate_limits",
         )
         .first()
     )
@@ -73,6 +86,8 @@ def _load(org_id: int) -> OrgInfo | None:
         types,
         row["secret"],
         effective_widget(row["widget"]),
+        row["presence_grace"],
+        row["rate_limits"] if isinstance(row["rate_limits"], dict) else {},
     )
 
 
@@ -91,3 +106,19 @@ async def get_org(org_id: int) -> OrgInfo:
 
 def forget_all() -> None:
     _cache.clear()
+
+
+def forget(org_id: int) -> None:
+    _cache.pop(org_id, None)
+
+
+# Called with the org id after forget() here, to tell the other processes (apps.realtime registers a
+# broadcast at start-up: accounts sits below realtime, so it cannot import it).
+change_hooks: list = []
+
+
+def changed(org_id: int) -> None:
+    """An org's settings changed (after commit): nobody may go on serving the old ones."""
+    forget(org_id)
+    for hook in change_hooks:
+        hook(org_id)

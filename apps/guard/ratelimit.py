@@ -32,6 +32,10 @@ of CPU per request and no await on I/O.
 
 If Redis fails, level 1 keeps working and a warning is logged: a Redis
 hiccup must not take the API down, nor lift every limit.
+
+An organisation may replace the visitor-side limits with its own
+(`Organisation.rate_limits`, apps.accounts.limits): they are read from the
+cached org, so a visitor's write costs no query for them.
 """
 
 from __future__ import annotations
@@ -52,7 +56,8 @@ from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
 from redis.exceptions import NoScriptError
 
-from apps.accounts.auth import BOT, STAFF, Caller
+from apps.accounts.auth import BOT, STAFF, USER, Caller
+from apps.accounts.orgs import get_org
 from apps.core.clientip import client_ip
 from apps.core.errors import RateLimited
 from apps.integrations.emit import emit
@@ -99,8 +104,14 @@ def _parse(name: str, raw: str) -> tuple[RateLimitItem, ...]:
         raise ImproperlyConfigured(f"{name}: {raw!r} is not a limit like '20/10second;300/hour'") from None
 
 
-def items(budget: str) -> tuple[RateLimitItem, ...]:
-    """The limits of one budget, read from settings on use (tests override them)."""
+def items(budget: str, own: dict | None = None) -> tuple[RateLimitItem, ...]:
+    """The limits of one budget: the org's own (`own`, its rate_limits) if it set one, else the server's,
+    read from settings on use (tests override them)."""
+    if own and budget in own:
+        try:
+            return _parse(f"rate_limits.{budget}", own[budget])
+        except ImproperlyConfigured:  # a hand-edited row: the server's limit holds
+            pass
     name = SETTING[budget]
     return _parse(name, getattr(settings, name))
 
@@ -236,8 +247,10 @@ def message_kind(data: dict) -> str:
     return "request_chat" if data.get("type") == "request_chat" else "message"
 
 
-def _checks(kind: str, caller: Caller | None, ip: str | None) -> list[tuple[str, RateLimitItem, tuple[str, ...]]]:
-    """(budget, item, key parts) for every item this write counts against."""
+def _checks(
+    kind: str, caller: Caller | None, ip: str | None, own: dict | None = None
+) -> list[tuple[str, RateLimitItem, tuple[str, ...]]]:
+    """(budget, item, key parts) for every item this write counts against; `own`: the visitor's org's limits."""
     if caller is not None and caller.role in (STAFF, BOT):
         # Staff and bots are limited per credential, not per IP: a bot server or an
         # office is one address for many legitimate writes.
@@ -245,7 +258,7 @@ def _checks(kind: str, caller: Caller | None, ip: str | None) -> list[tuple[str,
     out = []
     if caller is not None:
         for budget in VISITOR_BUDGETS[kind]:
-            out += [(budget, item, (budget, caller.uid)) for item in items(budget)]
+            out += [(budget, item, (budget, caller.uid)) for item in items(budget, own)]
     if ip is not None:
         out += [("ip", item, ("ip", ip)) for item in items("ip")]
     return out
@@ -260,7 +273,8 @@ async def hit(kind: str, *, caller: Caller | None, ip: str | None) -> None:
     """Count one write; RateLimited if any of its limits is used up. /ws frames call this directly."""
     if not settings.HORN_RATE_LIMITS:
         return
-    checks = _checks(kind, caller, ip)
+    own = (await get_org(caller.org_id)).rate_limits if caller is not None and caller.role == USER else None
+    checks = _checks(kind, caller, ip, own)
     if not checks:
         return
     try:

@@ -1,9 +1,12 @@
 """Who is online, from heartbeats and open connections: one sorted set per org and role.
 
 A member is online while its last sign of life (a ping, or a push connection
-refreshed by its node's heartbeat) is younger than two heartbeat intervals
-less one sweep period, so that the sweep announces it offline within two
-intervals of its last ping.
+refreshed by its node's heartbeat) is younger than the grace period less one
+sweep period, so that the sweep announces it offline within the grace of its
+last ping. The grace is two heartbeat intervals (HORN_PRESENCE_GRACE to
+change it); for staff, an org may set its own (`Organisation.presence_grace`):
+longer for agents on flaky networks, whose chats should not go back to the
+queue at every hiccup.
 Presence is ephemeral and hot, so it lives in Redis, not in seed 004's MySQL
 tables. Changes are pushed to the org's staff as `presence` notices: the
 ZADD that adds a member announces it online, the ZREM that removes an
@@ -16,6 +19,8 @@ import time
 
 from django.conf import settings
 
+from apps.accounts.orgs import get_org, server_presence_grace
+from apps.core.errors import NotFound
 from apps.core.redis import get_redis
 
 from .events import Notice
@@ -47,8 +52,22 @@ def sweep_period() -> float:
     return min(SWEEP_MAX, settings.HORN_HEARTBEAT_INTERVAL / 2)
 
 
-def cutoff(now: float | None = None) -> float:
-    return (now or time.time()) - (2 * settings.HORN_HEARTBEAT_INTERVAL - sweep_period())
+def cutoff(now: float | None = None, grace: float | None = None) -> float:
+    return (now or time.time()) - ((grace or server_presence_grace()) - sweep_period())
+
+
+async def grace(org_id: int, role: str) -> int:
+    """The grace of one org's members of `role`: the org's own for staff, when it set one."""
+    if role != "staff":
+        return server_presence_grace()
+    try:
+        org = await get_org(org_id)
+    except NotFound:  # deleted meanwhile: its members expire as anyone's
+        return server_presence_grace()
+    if not org.presence_grace:
+        return server_presence_grace()
+    # Never under two heartbeats (as validated when saved), even if the interval grew since.
+    return max(org.presence_grace, 2 * settings.HORN_HEARTBEAT_INTERVAL)
 
 
 def bots_key(org_id: int) -> str:
@@ -100,21 +119,29 @@ async def sweep() -> None:
     edge = cutoff()
     for org_id in await redis.smembers(ORGS):
         for role in ROLES:
-            expired = await redis.zrangebyscore(key(org_id, role), "-inf", edge)
+            org_edge = cutoff(grace=await grace(int(org_id), role))
+            expired = await redis.zrangebyscore(key(org_id, role), "-inf", org_edge)
             for uid in expired:
                 if await redis.zrem(key(org_id, role), uid):
                     await notify(Notice(int(org_id), "presence", {"uid": uid, "role": role, "online": False}))
                     if role == "staff":
                         for hook in staff_offline_hooks:
                             await hook(int(org_id), uid)
+    # The platform-wide counts go by the server's grace, whatever an org chose.
     for role in ROLES:
         await redis.zremrangebyscore(total_key(role), "-inf", edge)
 
 
 async def online(org_id: int, role: str) -> dict[str, float]:
     """uid -> last sign of life (unix seconds) of those online now."""
-    rows = await get_redis().zrangebyscore(key(org_id, role), cutoff(), "+inf", withscores=True)
+    edge = cutoff(grace=await grace(org_id, role))
+    rows = await get_redis().zrangebyscore(key(org_id, role), edge, "+inf", withscores=True)
     return dict(rows)
+
+
+async def is_online(org_id: int, role: str, uid: str) -> bool:
+    score = await get_redis().zscore(key(org_id, role), uid)
+    return score is not None and score >= cutoff(grace=await grace(org_id, role))
 
 
 async def count_all(role: str) -> int:

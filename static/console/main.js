@@ -317,6 +317,8 @@ document
   );
 $("history-open").before(alerts.el);
 installKeys({ store, select, next: () => accept(null), pane: () => pane, details, picker: (p) => pickers.get(p) });
+// The settings page links to /#canned rather than keeping a second editor of canned responses.
+if (location.hash === "#canned") cannedDialog.open();
 
 async function start() {
   try {

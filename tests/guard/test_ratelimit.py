@@ -239,3 +239,20 @@ def test_uploads_have_their_own_budget_and_a_refused_upload_stores_nothing(horn,
     assert "uploads" in refused(upload(horn, visitor, chat_id, "second.pdf", b"%PDF-1.4 second"))["msg"]
     assert state() == before
     ok(text(horn, visitor, chat_id, "messages still go through"))
+
+
+def test_an_org_sets_its_own_visitor_message_limit_and_other_orgs_keep_the_servers(horn, world, limits):
+    limits.HORN_RATE_MESSAGE = "3/day"
+    ok(horn.patch("/api/org/settings", json={"rate_limits": {"message": "2/day"}}, headers=world.alice.auth))
+    acme, globex = track(horn, world.acme.pk), track(horn, world.globex.pk)
+    acme_chat, globex_chat = request_chat(horn, acme), request_chat(horn, globex)  # one message each
+    ok(text(horn, acme, acme_chat, "a"))
+    before = snapshot()
+    assert "limit 2 per 1 day" in refused(text(horn, acme, acme_chat, "b"))["msg"]
+    assert snapshot() == before
+    ok(text(horn, globex, globex_chat, "a"))
+    ok(text(horn, globex, globex_chat, "b"))  # the server's 3/day
+    refused(text(horn, globex, globex_chat, "c"))
+    # an org may be more generous than the server, too
+    ok(horn.patch("/api/org/settings", json={"rate_limits": {"message": "10/day"}}, headers=world.alice.auth))
+    ok(text(horn, acme, acme_chat, "b"))

@@ -21,7 +21,7 @@ from apps.files.selectors import attachment
 from apps.realtime import presence
 from apps.realtime.publish import publish
 
-from .. import availability
+from .. import availability, offlinemail
 from ..schemas import CLIENT_MSG_ID, SCHEMAS
 from . import groupcommit
 from .common import Sent, payload_hash
@@ -101,6 +101,7 @@ async def _request_chat(caller: Caller, clean: dict, key: str | None, digest: st
     await publish(sent.events)
     if not available.open and sent.events:
         await platform_closed(caller.org_id, caller.uid, sent.message.chat_id, available)
+        offlinemail.chat_opened_offline(caller.org_id, sent.message.chat_id, available)
     await settle(caller.org_id, sent.events, staff)
     return replace(sent, extra={"available": available.as_dict()})
 

@@ -25,6 +25,7 @@ from apps.core.batching import answer
 from apps.core.db import db
 from apps.realtime.publish import publish
 
+from .. import offlinemail
 from .common import Sent
 from .content import Post, post_content, post_contents
 from .routing import settle
@@ -104,6 +105,7 @@ async def _publish_then_answer(previous: asyncio.Future | None, batch: _Waiting,
     await publish(events)
     for org_id in {e.org_id for e in events if e.to_staff}:
         await settle(org_id, events)  # a visitor's message put a chat back in the queue
+    offlinemail.published(events)  # a staff answer to a visitor who has gone goes by e-mail
     answer([future for _, future in batch], outcomes)
 
 
