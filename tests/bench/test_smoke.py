@@ -52,6 +52,12 @@ def test_the_smoke_benchmark_runs_all_systems_and_scenarios(tmp_path):
     for label in ("off", "on"):  # the bench's own load is never throttled, limits on or off
         run_ = horn["ratelimit"][label]
         assert run_["accepted"] == run_["sent"] and run_["delivered_ratio"] == 1.0, horn["ratelimit"]
+    hooks = horn["integrations"]["webhooks"]
+    assert hooks["delivered"] == hooks["sent"] and hooks["burst_delivered"] == hooks["burst"], hooks
+    assert horn["integrations"]["bot"]["requests"] > 0
+    for label in ("off", "on"):
+        run_ = horn["integrations"]["eventstream"][label]
+        assert run_["accepted"] == run_["sent"] and run_["delivered_ratio"] == 1.0, horn["integrations"]
 
 
 def test_the_grpc_smoke_benchmark_runs(tmp_path):
