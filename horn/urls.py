@@ -11,6 +11,9 @@ from apps.files import views as files
 from apps.guard import views as guard
 from apps.monitor import views as monitor
 from apps.realtime import views as realtime
+from apps.reports import metrics
+from apps.reports import pages as reports_pages
+from apps.reports import views as reports
 from apps.visitors import views as visitors
 
 urlpatterns = [
@@ -37,10 +40,15 @@ urlpatterns = [
     path("files/<str:upload_id>/<str:name>", files.download),
     path("images", files.upload_b64_image),
     path("images/<str:upload_id>", files.image),
+    path("api/reports/live", reports.live),
+    path("api/reports/<str:table>", reports.reports),
     path("monitor/api/ping", monitor.ping),
+    path("metrics", metrics.metrics),
     path("pull", realtime.pull),
     path("", pages.console, name="console"),
     path("demo/", pages.demo, name="demo"),
+    path("org/reports/", reports_pages.reports, name="org-reports"),
+    path("org/live/", reports_pages.live, name="org-live"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="/login/"), name="logout"),
     path("admin/", admin.site.urls),

@@ -32,13 +32,28 @@ class Chat(models.Model):
     rating = models.PositiveSmallIntegerField(null=True, blank=True)
     rating_comment = models.CharField(max_length=1000, blank=True, default="")
     rated_at = models.DateTimeField(null=True, blank=True)
+    # Facts for reports (apps/reports), each written once by the action that makes it true, so a report
+    # reads one row per chat instead of the chat's messages. `accepted_at`/`agent`: the first staff
+    # member to take the chat (join, assignment or transfer); the chat counts as theirs in reports.
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    agent = models.ForeignKey(Staff, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The first text, file or image a staff member sent into the chat (apps/chats/actions/content.py).
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    # Set by end_chat: who ended it (user, staff or bot), whether it was still waiting for staff then
+    # (missed), and its text, file and image messages (notes and events left out).
+    ended_by = models.CharField(max_length=8, blank=True, default="")
+    missed = models.BooleanField(default=False)
+    message_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         indexes = [
             models.Index(fields=["org", "state", "waiting_since"]),
             models.Index(fields=["creator", "state"]),
-            # History and search list an org's chats newest first (apps/chats/search.py).
+            # History, search and reports read an org's chats by creation time (apps/chats/search.py).
             models.Index(fields=["org", "created_at"]),
+            # Reports for one agent or one queue (apps/reports).
+            models.Index(fields=["org", "agent", "created_at"]),
+            models.Index(fields=["org", "queue", "created_at"]),
         ]
 
 

@@ -1,0 +1,55 @@
+"""The four reports (by day, by hour of day, by agent, by queue), each with its totals.
+
+A report's totals are the sum of its rows: chats nobody took have their own
+row in the agents report, so every chat of the scope is counted exactly once.
+"""
+
+from __future__ import annotations
+
+from apps.accounts.models import Staff
+
+from .figures import Figures, Scope, grouped
+
+# Each report's key columns, before the figures (apps/reports/figures.py COLUMNS).
+KEYS = {"days": ("date",), "hours": ("hour",), "agents": ("agent", "name"), "queues": ("queue",)}
+TABLES = tuple(KEYS)
+DEFAULT_QUEUE = "default"  # how the unnamed queue ("") is shown and asked for, as in the console
+
+
+def report(scope: Scope, table: str) -> dict:
+    rows = {"days": _days, "hours": _hours, "agents": _agents, "queues": _queues}[table](scope)
+    total = Figures()
+    for _, figures in rows:
+        total.add(figures)
+    return {"totals": total.as_row(), "rows": [{**key, **figures.as_row()} for key, figures in rows]}
+
+
+def _days(scope: Scope) -> list[tuple[dict, Figures]]:
+    by_day = {day: Figures() for day in scope.period.days()}
+    for bucket, figures in grouped(scope, "bucket").items():
+        by_day[scope.period.local(bucket).date()].add(figures)
+    return [({"date": day.isoformat()}, figures) for day, figures in by_day.items()]
+
+
+def _hours(scope: Scope) -> list[tuple[dict, Figures]]:
+    by_hour = [Figures() for _ in range(24)]
+    for bucket, figures in grouped(scope, "bucket").items():
+        by_hour[scope.period.local(bucket).hour].add(figures)
+    return [({"hour": hour}, figures) for hour, figures in enumerate(by_hour)]
+
+
+def _agents(scope: Scope) -> list[tuple[dict, Figures]]:
+    found = grouped(scope, "agent_id")
+    staff = Staff.objects.filter(org_id=scope.org_id).order_by("name", "sid")
+    if scope.agent is not None:
+        staff = staff.filter(sid=scope.agent)
+    rows = [({"agent": sid, "name": name}, found.pop(sid, Figures())) for sid, name in staff.values_list("sid", "name")]
+    if None in found:  # chats no staff member took (missed, still waiting, or handled by bots alone)
+        # (A deleted staff member's chats join them: the chat's agent is set to null with the row.)
+        rows.append(({"agent": None, "name": "nobody"}, found.pop(None)))
+    return rows
+
+
+def _queues(scope: Scope) -> list[tuple[dict, Figures]]:
+    found = grouped(scope, "queue")
+    return [({"queue": name or DEFAULT_QUEUE}, found[name]) for name in sorted(found)]
