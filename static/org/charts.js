@@ -2,8 +2,8 @@
 // so a screen reader, a test and a person hovering all read the same number.
 
 const SVG = "http://www.w3.org/2000/svg";
-const WIDTH = 720;
-const HEIGHT = 220;
+const WIDTH = 1000;
+const HEIGHT = 200;
 const PAD = { top: 16, right: 8, bottom: 28, left: 36 };
 
 function svg(tag, attrs = {}, text) {

@@ -79,8 +79,7 @@ async function load(query) {
     renderTable($("table-queues"), queues.rows, [["queue", t("Queue")]]);
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
-    const where = err.field ? ` (${err.field})` : "";
-    $("report-error").textContent = `${err.message}${where}. ${t("Change the range or filters and try again.")}`;
+    $("report-error").textContent = `${err.message}. ${t("Change the range or filters and try again.")}`;
     $("report-error").hidden = false;
   }
 }

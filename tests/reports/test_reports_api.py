@@ -240,3 +240,23 @@ def test_reports_default_to_the_last_week_in_the_orgs_time_zone(horn, world):
     got = report(horn, world.alice, "days")
     assert got["range"]["to"] == local_today("Pacific/Kiritimati")
     assert date.fromisoformat(got["range"]["from"]) == date.fromisoformat(got["range"]["to"]) - timedelta(days=6)
+
+
+def test_chats_from_before_the_report_fields_get_their_facts_from_their_messages(horn, world, desk):
+    """Migration chats 0006 reads the facts of existing chats back from their messages."""
+    import importlib
+
+    from django.apps import apps
+
+    fields = ("accepted_at", "agent_id", "first_response_at", "ended_by", "missed", "message_count")
+    recorded = {c["id"]: c for c in Chat.objects.values("id", *fields)}
+    Chat.objects.update(
+        accepted_at=None, agent_id=None, first_response_at=None, ended_by="", missed=False, message_count=0
+    )
+    importlib.import_module("apps.chats.migrations.0006_report_facts").record_past_facts(apps, None)
+    again = {c["id"]: c for c in Chat.objects.values("id", *fields)}
+    for chat_id, facts in recorded.items():
+        # Taken: the join's message, stored a moment after the action noted the time.
+        if facts["accepted_at"] is not None:
+            assert timedelta(0) <= again[chat_id].pop("accepted_at") - facts.pop("accepted_at") < timedelta(seconds=1)
+        assert again[chat_id] == facts

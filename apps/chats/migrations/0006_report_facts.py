@@ -2,6 +2,34 @@
 
 import django.db.models.deletion
 from django.db import migrations, models
+from django.db.models import Count, Min, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+
+COUNTED = ("text", "file", "image")  # as apps/chats/report_facts.py COUNTED_TYPES, frozen here
+
+
+def record_past_facts(apps, schema_editor):
+    """Chats from before the report fields: their facts read back from their messages, one UPDATE each.
+
+    Who took a chat first is its first staff join (a transfer to a colleague is not looked at), and a
+    chat that ended without ever being joined by staff was missed.
+    """
+    Chat = apps.get_model("chats", "Chat")
+    Message = apps.get_model("chats", "Message")
+    Staff = apps.get_model("accounts", "Staff")
+    of_chat = Message.objects.filter(chat_id=OuterRef("pk"))
+    joins = of_chat.filter(type="join_chat", sender_role="staff", sender_id__in=Staff.objects.values("sid"))
+    staff_says = of_chat.filter(type__in=COUNTED, sender_role="staff")
+    Chat.objects.update(
+        accepted_at=Subquery(joins.order_by("seq").values("created_at")[:1]),
+        agent_id=Subquery(joins.order_by("seq").values("sender_id")[:1]),
+        first_response_at=Subquery(staff_says.order_by().values("chat_id").annotate(at=Min("created_at")).values("at")),
+    )
+    ended = Chat.objects.filter(state="ended")
+    ends = of_chat.filter(type="end_chat").order_by("-seq").values("sender_role")[:1]
+    counted = of_chat.filter(type__in=COUNTED).order_by().values("chat_id").annotate(n=Count("pk")).values("n")
+    ended.update(ended_by=Coalesce(Subquery(ends), Value("")), message_count=Coalesce(Subquery(counted), Value(0)))
+    ended.filter(accepted_at__isnull=True).update(missed=True)
 
 
 class Migration(migrations.Migration):
@@ -56,4 +84,5 @@ class Migration(migrations.Migration):
             model_name="chat",
             index=models.Index(fields=["org", "queue", "created_at"], name="chats_chat_org_id_81d35c_idx"),
         ),
+        migrations.RunPython(record_past_facts, migrations.RunPython.noop),
     ]
