@@ -41,9 +41,10 @@ class Chat(models.Model):
     first_response_at = models.DateTimeField(null=True, blank=True)
     # Set by end_chat: who ended it (user, staff or bot), whether it was still waiting for staff then
     # (missed), and its text, file and image messages (notes and events left out).
-    ended_by = models.CharField(max_length=8, blank=True, default="")
-    missed = models.BooleanField(default=False)
-    message_count = models.PositiveIntegerField(default=0)
+    # (Defaults in the database too: bulk loaders that write chats in SQL need not know these columns.)
+    ended_by = models.CharField(max_length=8, blank=True, default="", db_default="")
+    missed = models.BooleanField(default=False, db_default=False)
+    message_count = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         indexes = [

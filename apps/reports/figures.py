@@ -1,11 +1,13 @@
-"""The report figures: one aggregate query over the chats a report covers, summed into its rows.
+"""The report figures: one aggregate query over the chats a report covers, one row per group.
 
 Every figure is a property of a chat, recorded on its row when it happened
 (see the report fields of `apps.chats.models.Chat`); a chat counts in the
-local day and hour it started. SQL sums each figure per group (a quarter hour
-of UTC for days and hours, an agent, a queue), so the database returns at most
-a few thousand small rows whatever the number of chats, and Python adds the
-groups into rows. What each figure means exactly: docs/reports.md.
+local day and hour it started. SQL sums each figure per group (a local day,
+a local hour, an agent, a queue), so the database returns at most a few
+hundred small rows whatever the number of chats. Local time is the UTC time
+plus the zone's offset of the moment, which is fixed between DST changes, so
+SQL adds it with a CASE over the period's few offsets. What each figure means
+exactly: docs/reports.md.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from django.db import connection
 
 from apps.chats.models import Chat
 
-from .period import BUCKET_SECONDS, Period
+from .period import Period
 
 SATISFIED = 4  # CSAT counts ratings of 4 and 5 (of 1-5) as satisfied, as the industry does
 
@@ -79,11 +81,20 @@ def _seconds(since: str, until: str) -> str:
     return f"(julianday({until}) - julianday({since})) * 86400.0"
 
 
-def _bucket() -> str:
+def _local(period: Period, part: str) -> tuple[str, list]:
+    """SQL for the local date ("day") or hour ("hour") at which a chat started, and its parameters."""
+    *changes, (_, last) = period.offsets()
+    case, params = str(int(last)), []
+    if changes:
+        case = "CASE" + " WHEN created_at < %s THEN %s" * len(changes) + f" ELSE {case} END"
+        for until, seconds in changes:
+            params += [_db_time(until), seconds]
     if connection.vendor == "mysql":
-        return f"FLOOR(TIMESTAMPDIFF(SECOND, '1970-01-01 00:00:00', created_at) / {BUCKET_SECONDS})"
-    # '%%s': the query has parameters, so a literal percent sign is doubled.
-    return f"CAST(strftime('%%s', created_at) AS INTEGER) / {BUCKET_SECONDS}"
+        local = f"created_at + INTERVAL ({case}) SECOND"
+        return (f"DATE({local})" if part == "day" else f"HOUR({local})"), params
+    local = f"julianday(created_at) + ({case}) / 86400.0"
+    # '%%H': the query has parameters, so a literal percent sign is doubled.
+    return (f"date({local})" if part == "day" else f"CAST(strftime('%%H', {local}) AS INTEGER)"), params
 
 
 def _sums() -> str:
@@ -149,18 +160,25 @@ def _db_time(moment):
 
 
 def grouped(scope: Scope, by: str) -> dict:
-    """Figures per group: `by` is "bucket" (quarter hours of UTC), "agent_id" or "queue"."""
-    key = _bucket() if by == "bucket" else by
-    where, params = scope.where()
+    """Figures per group: `by` is "day" (local date, ISO), "hour" (local, 0-23), "agent_id" or "queue"."""
+    key, params = _local(scope.period, by) if by in ("day", "hour") else (by, [])
+    where, where_params = scope.where()
     sql = f"SELECT {key} AS k, {_sums()} FROM {Chat._meta.db_table} WHERE {where} GROUP BY k"
     out: dict = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, params + where_params)
         for k, *sums in cursor.fetchall():
             # MariaDB answers SUMs as Decimal, and NULL for a sum of nothing.
             values = [kind(v or 0) for kind, v in zip(_KINDS, sums, strict=True)]
-            out[int(k) if by == "bucket" else k] = Figures(*values)
+            out[_key(by, k)] = Figures(*values)
     return out
+
+
+def _key(by: str, value):
+    """SQLite answers dates as text; MariaDB as dates."""
+    if by == "day":
+        return value if isinstance(value, str) else value.isoformat()
+    return int(value) if by == "hour" else value
 
 
 _KINDS = [float if f.type == "float" else int for f in fields(Figures)]

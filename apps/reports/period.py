@@ -18,9 +18,6 @@ from apps.accounts.hours import DAYS, at_clock
 # A report reads up to a year of chats: enough for year-on-year questions by month, and it bounds what one
 # request scans (the benchmark's 100,000 chats in a year). Longer ranges: ask one year at a time.
 MAX_DAYS = 366
-# Every time zone in use today is offset from UTC by a whole number of quarter hours, so a quarter hour
-# of UTC lies within one local hour and one local day: the unit in which chats are counted in SQL.
-BUCKET_SECONDS = 900
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +38,31 @@ class Period:
     def days(self) -> list[date]:
         return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
 
-    def local(self, bucket: int) -> datetime:
-        """The local time at which a quarter-hour bucket (UTC seconds // BUCKET_SECONDS) starts."""
-        return datetime.fromtimestamp(bucket * BUCKET_SECONDS, UTC).astimezone(ZoneInfo(self.zone))
+    def offsets(self) -> list[tuple[datetime | None, int]]:
+        """The zone's UTC offsets over the period: [(until, seconds)], the last one's `until` None.
+
+        Between two changes (DST), local time is UTC plus one fixed offset, which SQL can add; a year has
+        at most a few changes. Found by probing day by day, then to the second around each change.
+        """
+        tz = ZoneInfo(self.zone)
+
+        def offset(moment: datetime) -> int:
+            return int(moment.astimezone(tz).utcoffset().total_seconds())
+
+        out: list[tuple[datetime | None, int]] = []
+        at, current = self.start, offset(self.start)
+        while at < self.end:
+            probe = min(at + timedelta(days=1), self.end)
+            if offset(probe) == current:
+                at = probe
+                continue
+            low, high = at, probe  # offset(low) == current != offset(high)
+            while high - low > timedelta(seconds=1):
+                middle = low + (high - low) / 2
+                low, high = (middle, high) if offset(middle) == current else (low, middle)
+            out.append((high, current))
+            at, current = high, offset(high)
+        return [*out, (None, current)]
 
     def open_intervals(self, hours: dict) -> list[tuple[datetime, datetime]]:
         """The business hours within the period, as merged UTC [start, end) intervals."""

@@ -25,17 +25,13 @@ def report(scope: Scope, table: str) -> dict:
 
 
 def _days(scope: Scope) -> list[tuple[dict, Figures]]:
-    by_day = {day: Figures() for day in scope.period.days()}
-    for bucket, figures in grouped(scope, "bucket").items():
-        by_day[scope.period.local(bucket).date()].add(figures)
-    return [({"date": day.isoformat()}, figures) for day, figures in by_day.items()]
+    found = grouped(scope, "day")
+    return [({"date": day.isoformat()}, found.get(day.isoformat(), Figures())) for day in scope.period.days()]
 
 
 def _hours(scope: Scope) -> list[tuple[dict, Figures]]:
-    by_hour = [Figures() for _ in range(24)]
-    for bucket, figures in grouped(scope, "bucket").items():
-        by_hour[scope.period.local(bucket).hour].add(figures)
-    return [({"hour": hour}, figures) for hour, figures in enumerate(by_hour)]
+    found = grouped(scope, "hour")
+    return [({"hour": hour}, found.get(hour, Figures())) for hour in range(24)]
 
 
 def _agents(scope: Scope) -> list[tuple[dict, Figures]]:

@@ -121,6 +121,18 @@ def test_a_chat_at_23_30_utc_counts_on_the_next_day_in_shanghai(horn, world):
     assert in_shanghai["range"]["start"] == "2026-03-08T16:00:00+00:00"  # local midnight of the 9th
 
 
+def test_a_zone_45_minutes_off_the_hour_splits_days_at_its_own_midnight(horn, world):
+    online(horn, world.bob)
+    set_zone(world.acme, "Asia/Kathmandu")  # UTC+5:45
+    for at in (datetime(2026, 3, 10, 18, 10, tzinfo=UTC), datetime(2026, 3, 10, 18, 20, tzinfo=UTC)):
+        _, chat_id = answered_chat(horn, world.acme.pk, world.bob)
+        move(chat_id, at)  # 23:55 on the 10th, 00:05 on the 11th
+    days = report(horn, world.alice, "days", **{"from": "2026-03-10", "to": "2026-03-11"})["rows"]
+    assert [r["chats"] for r in days] == [1, 1]
+    hours = report(horn, world.alice, "hours", **{"from": "2026-03-10", "to": "2026-03-11"})["rows"]
+    assert {r["hour"]: r["chats"] for r in hours if r["chats"]} == {23: 1, 0: 1}
+
+
 def test_days_follow_daylight_saving_time(horn, world):
     """New York springs forward on 2026-03-08: that day has 23 hours, from 05:00 to 04:00 UTC."""
     online(horn, world.bob)

@@ -59,7 +59,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="chat",
             name="ended_by",
-            field=models.CharField(blank=True, default="", max_length=8),
+            field=models.CharField(blank=True, db_default="", default="", max_length=8),
         ),
         migrations.AddField(
             model_name="chat",
@@ -69,12 +69,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="chat",
             name="message_count",
-            field=models.PositiveIntegerField(default=0),
+            field=models.PositiveIntegerField(db_default=0, default=0),
         ),
         migrations.AddField(
             model_name="chat",
             name="missed",
-            field=models.BooleanField(default=False),
+            field=models.BooleanField(db_default=False, default=False),
         ),
         migrations.AddIndex(
             model_name="chat",
