@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from apps.chats.models import Chat
-from tests.helpers import error, join, request_chat, snapshot, track
+from tests.helpers import error, join, ok, request_chat, send, snapshot, track
 
 from .helpers import answered_chat, end, move, online, rate, report, set_zone
 
@@ -26,13 +26,14 @@ def local_today(zone: str = "UTC") -> str:
 def desk(horn, world):
     """A day at Acme, through the API: four chats, one of them missed.
 
-    A: billing, Bob answers (1 reply), the visitor writes twice, Bob ends it; rated 5.
+    A: billing, Bob answers (1 reply), the visitor writes twice, Bob notes it, Bob ends it; rated 5.
     B: default queue, the visitor gives up while waiting (missed, abandoned).
     C: billing, Alice answers, the visitor writes once and ends it; rated 2.
     D: default queue, Bob takes it and has not answered yet (still open).
     """
     online(horn, world.alice, world.bob)
     visitor_a, a = answered_chat(horn, world.acme.pk, world.bob, queue="billing", visitor_lines=2)
+    ok(send(horn, world.bob, {"type": "note", "chat": {"id": a}, "text": "wants a refund"}))
     end(horn, world.bob, a)
     rate(horn, visitor_a, a, 5)
     visitor_b = track(horn, world.acme.pk)
@@ -85,10 +86,11 @@ def test_it_measures_wait_first_response_and_resolution(horn, world):
     _, slow = answered_chat(horn, world.acme.pk, world.bob)
     end(horn, world.bob, slow)
     move(slow, day + timedelta(hours=1), accepted=90, responded=180, ended=1800)
-    # Taken but not answered yet: it has waited, not responded or resolved.
+    # Taken but not answered yet (a note is not an answer): it has waited, not responded or resolved.
     visitor = track(horn, world.acme.pk)
     open_chat = request_chat(horn, visitor)
     join(horn, world.bob, open_chat)
+    ok(send(horn, world.bob, {"type": "note", "chat": {"id": open_chat}, "text": "looking into it"}))
     move(open_chat, day + timedelta(hours=2), accepted=300)
     totals = report(horn, world.alice, "days", **{"from": "2026-11-02", "to": "2026-11-02"})["totals"]
     assert totals["avg_wait"] == (30 + 90 + 300) // 3
