@@ -21,6 +21,7 @@ from apps.chats.models import Chat
 from .period import Period
 
 SATISFIED = 4  # CSAT counts ratings of 4 and 5 (of 1-5) as satisfied, as the industry does
+MICROS = 1_000_000
 
 
 @dataclass(slots=True)
@@ -31,11 +32,11 @@ class Figures:
     answered: int = 0
     missed: int = 0
     abandoned: int = 0
-    wait_sum: float = 0.0
+    wait_sum: int = 0  # microseconds
     waited: int = 0
-    first_response_sum: float = 0.0
+    first_response_sum: int = 0  # microseconds
     responded: int = 0
-    resolution_sum: float = 0.0
+    resolution_sum: int = 0  # microseconds
     resolved: int = 0
     messages: int = 0
     ended: int = 0
@@ -53,9 +54,9 @@ class Figures:
             "answered": self.answered,
             "missed": self.missed,
             "abandoned": self.abandoned,
-            "avg_wait": _avg(self.wait_sum, self.waited),
-            "avg_first_response": _avg(self.first_response_sum, self.responded),
-            "avg_resolution": _avg(self.resolution_sum, self.resolved),
+            "avg_wait": _avg(self.wait_sum / MICROS, self.waited),
+            "avg_first_response": _avg(self.first_response_sum / MICROS, self.responded),
+            "avg_resolution": _avg(self.resolution_sum / MICROS, self.resolved),
             "messages_per_chat": _avg(self.messages, self.ended, digits=2),
             "ratings": self.ratings,
             "avg_rating": _avg(self.rating_sum, self.ratings, digits=2),
@@ -75,10 +76,11 @@ def _avg(total: float, n: int, digits: int = 0) -> float | None:
 COLUMNS = tuple(Figures().as_row())
 
 
-def _seconds(since: str, until: str) -> str:
+def _micros(since: str, until: str) -> str:
+    """Whole microseconds between two columns: integer sums (MariaDB's decimal division cost 3x the query)."""
     if connection.vendor == "mysql":
-        return f"TIMESTAMPDIFF(MICROSECOND, {since}, {until}) / 1000000"
-    return f"(julianday({until}) - julianday({since})) * 86400.0"
+        return f"TIMESTAMPDIFF(MICROSECOND, {since}, {until})"
+    return f"CAST(ROUND((julianday({until}) - julianday({since})) * 86400000000.0) AS INTEGER)"
 
 
 def _local(period: Period, part: str) -> tuple[str, list]:
@@ -99,9 +101,9 @@ def _local(period: Period, part: str) -> tuple[str, list]:
 
 def _sums() -> str:
     """One aggregate per Figures field, in its order."""
-    wait = _seconds("created_at", "accepted_at")
-    response = _seconds("created_at", "first_response_at")
-    resolution = _seconds("created_at", "ended_at")
+    wait = _micros("created_at", "accepted_at")
+    response = _micros("created_at", "first_response_at")
+    resolution = _micros("created_at", "ended_at")
     ended = f"state = '{Chat.ENDED}'"
     return ", ".join(
         [
@@ -168,9 +170,8 @@ def grouped(scope: Scope, by: str) -> dict:
     with connection.cursor() as cursor:
         cursor.execute(sql, params + where_params)
         for k, *sums in cursor.fetchall():
-            # MariaDB answers SUMs as Decimal, and NULL for a sum of nothing.
-            values = [kind(v or 0) for kind, v in zip(_KINDS, sums, strict=True)]
-            out[_key(by, k)] = Figures(*values)
+            # Every sum is whole; MariaDB answers SUMs as Decimal, and NULL for a sum of nothing.
+            out[_key(by, k)] = Figures(*[int(v or 0) for v in sums])
     return out
 
 
@@ -179,6 +180,3 @@ def _key(by: str, value):
     if by == "day":
         return value if isinstance(value, str) else value.isoformat()
     return int(value) if by == "hour" else value
-
-
-_KINDS = [float if f.type == "float" else int for f in fields(Figures)]

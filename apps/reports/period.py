@@ -56,12 +56,13 @@ class Period:
             if offset(probe) == current:
                 at = probe
                 continue
-            low, high = at, probe  # offset(low) == current != offset(high)
-            while high - low > timedelta(seconds=1):
-                middle = low + (high - low) / 2
-                low, high = (middle, high) if offset(middle) == current else (low, middle)
-            out.append((high, current))
-            at, current = high, offset(high)
+            # In whole seconds, as the rules are: offset(low) == current != offset(high).
+            low, high = int(at.timestamp()), int(probe.timestamp())
+            while high - low > 1:
+                middle = (low + high) // 2
+                low, high = (middle, high) if offset(_utc(middle)) == current else (low, middle)
+            out.append((_utc(high), current))
+            at, current = _utc(high), offset(_utc(high))
         return [*out, (None, current)]
 
     def open_intervals(self, hours: dict) -> list[tuple[datetime, datetime]]:
@@ -85,3 +86,7 @@ class Period:
             else:
                 merged.append((start, end))
         return merged
+
+
+def _utc(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)

@@ -160,6 +160,19 @@ def test_days_follow_daylight_saving_time(horn, world):
     assert {r["hour"]: r["chats"] for r in hours if r["chats"]} == {23: 2, 0: 2}
 
 
+def test_the_hour_changes_at_the_second_the_clocks_do(horn, world):
+    online(horn, world.bob)
+    set_zone(world.acme, "America/New_York")  # 2026-03-08 02:00 EST (07:00 UTC) becomes 03:00 EDT
+    for at in (
+        datetime(2026, 3, 8, 6, 59, 59, 900000, tzinfo=UTC),  # 01:59:59.9 EST
+        datetime(2026, 3, 8, 7, 0, 0, 100000, tzinfo=UTC),  # 03:00:00.1 EDT
+    ):
+        _, chat_id = answered_chat(horn, world.acme.pk, world.bob)
+        move(chat_id, at)
+    hours = report(horn, world.alice, "hours", **{"from": "2026-03-08", "to": "2026-03-08"})["rows"]
+    assert {r["hour"]: r["chats"] for r in hours if r["chats"]} == {1: 1, 3: 1}
+
+
 def test_business_hours_only_counts_chats_started_while_open(horn, world):
     online(horn, world.bob)
     # Mondays 09:00-17:00 and a late shift past midnight on Fridays, in Stockholm (UTC+1 in November).

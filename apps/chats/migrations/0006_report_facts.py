@@ -84,5 +84,26 @@ class Migration(migrations.Migration):
             model_name="chat",
             index=models.Index(fields=["org", "queue", "created_at"], name="chats_chat_org_id_81d35c_idx"),
         ),
+        migrations.AddIndex(
+            model_name="chat",
+            index=models.Index(
+                fields=[
+                    "org",
+                    "created_at",
+                    "agent",
+                    "queue",
+                    "state",
+                    "offline",
+                    "missed",
+                    "ended_by",
+                    "accepted_at",
+                    "first_response_at",
+                    "ended_at",
+                    "message_count",
+                    "rating",
+                ],
+                name="chat_report",
+            ),
+        ),
         migrations.RunPython(record_past_facts, migrations.RunPython.noop),
     ]
