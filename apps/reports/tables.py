@@ -40,8 +40,9 @@ def _agents(scope: Scope) -> list[tuple[dict, Figures]]:
     if scope.agent is not None:
         staff = staff.filter(sid=scope.agent)
     rows = [({"agent": sid, "name": name}, found.pop(sid, Figures())) for sid, name in staff.values_list("sid", "name")]
-    if None in found:  # chats no staff member took (missed, still waiting, or handled by bots alone)
-        # (A deleted staff member's chats join them: the chat's agent is set to null with the row.)
+    if None in found:
+        # Chats no staff member took (missed, still waiting, handled by bots alone), and those of staff
+        # deleted since (deleting a staff member sets their chats' agent to null).
         rows.append(({"agent": None, "name": "nobody"}, found.pop(None)))
     return rows
 
