@@ -86,8 +86,13 @@ MESSAGE_SQL = (
 )
 
 
-def load(org_id: int, staff_ids: list[str], messages: int, per_chat: int = 20, seed: int = 7) -> dict:
-    """Load `messages` messages in chats of `per_chat`; returns counts and timings."""
+def load(
+    org_id: int, staff_ids: list[str], messages: int, per_chat: int = 20, seed: int = 7, fulltext: bool = True
+) -> dict:
+    """Load `messages` messages in chats of `per_chat`; returns counts and timings.
+
+    `fulltext=False` leaves the search index dropped (a scenario that never searches saves its build).
+    """
     rng = random.Random(seed)
     words, cum = vocabulary(rng)
     rare_every = max(1, messages // RARE_COUNT)
@@ -161,7 +166,7 @@ def load(org_id: int, staff_ids: list[str], messages: int, per_chat: int = 20, s
                     cur.executemany(MESSAGE_SQL, rows[i : i + 2000])
             seq.save()
     loaded = time.perf_counter()
-    if mysql:
+    if mysql and fulltext:
         searchindex.create(connection)
     with connection.cursor() as cur:
         cur.execute("ANALYZE TABLE chats_message" if mysql else "ANALYZE")

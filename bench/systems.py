@@ -160,13 +160,24 @@ class Horn(System):
 
     name, ping_path = "horn", "/monitor/api/ping"
 
-    def __init__(self, port: int, workers: int = 2, extra_env: dict | None = None, grpc_port: int = 0):
+    def __init__(
+        self,
+        port: int,
+        workers: int = 2,
+        extra_env: dict | None = None,
+        grpc_port: int = 0,
+        db: str = BENCH_DB,
+        redis: str = HORN_REDIS,
+    ):
+        """`db`, `redis`: a database name and Redis URL of its own, for a scenario run beside the main bench."""
         super().__init__(port)
         self.workers = workers
         self.grpc_port = grpc_port  # also serve the Support gRPC service (horn.serve --grpc-port)
+        self.db, self.redis = db, redis
+        self.data = BENCH_DATA if db == BENCH_DB else BENCH_DATA.with_name(f"horn-bench-data-{db}")
         self.env = {
-            "HORN_DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", f"mysql://root@127.0.0.1:3306/{BENCH_DB}"),
-            "HORN_REDIS_URL": HORN_REDIS,
+            "HORN_DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", f"mysql://root@127.0.0.1:3306/{db}"),
+            "HORN_REDIS_URL": redis,
             "HORN_SECRET_KEY": "bench-only-secret",
             "HORN_DEBUG": "0",
             "HORN_PUBLIC_URL": self.base,
@@ -176,7 +187,7 @@ class Horn(System):
             "HORN_WS_BURST": "100000",
             "HORN_PUSH_MAX_QUEUE": "100000",
             "HORN_VISITOR_UPLOAD_BUDGET": str(10**12),  # checked on every upload, never reached
-            "HORN_DATA_DIR": str(BENCH_DATA),  # uploaded files, emptied with the database
+            "HORN_DATA_DIR": str(self.data),  # uploaded files, emptied with the database
             # The generator is one address and a handful of staff tokens acting for hundreds of
             # people: real limits would refuse it. Scenarios measure Horn without them; the
             # "ratelimit" scenario measures what checking them costs (RATE_LIMITS_ON).
@@ -206,12 +217,12 @@ class Horn(System):
                 "127.0.0.1",
                 "-uroot",
                 "-e",
-                f"DROP DATABASE IF EXISTS {BENCH_DB}; CREATE DATABASE {BENCH_DB} CHARACTER SET utf8mb4",
+                f"DROP DATABASE IF EXISTS {self.db}; CREATE DATABASE {self.db} CHARACTER SET utf8mb4",
             ],
             check=True,
         )
-        subprocess.run(["redis-cli", "-u", HORN_REDIS, "flushdb"], capture_output=True)
-        shutil.rmtree(BENCH_DATA / "files", ignore_errors=True)
+        subprocess.run(["redis-cli", "-u", self.redis, "flushdb"], capture_output=True)
+        shutil.rmtree(self.data / "files", ignore_errors=True)
         self.manage("migrate", "--noinput", "-v0")
         demo = json.loads(self.manage("horn_demo", "--json", "--org", "Bench"))
         extra = json.loads(self.manage("shell", "-v0", "-c", STAFF_SCRIPT).strip().splitlines()[-1])

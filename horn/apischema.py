@@ -30,6 +30,7 @@ from apps.guard import views as guard
 from apps.integrations import views as integrations
 from apps.monitor import views as monitor
 from apps.realtime import views as realtime
+from apps.reports import views as reports
 from apps.visitors import views as visitors
 
 # --- answers -------------------------------------------------------------------------------------
@@ -470,6 +471,35 @@ API = {
             responses=answers(ok(delivery=OBJ)),
             auth=ADMIN,
         )  # fmt: skip
+    },
+    reports.live: {
+        "GET": dict(
+            summary="Live figures: waiting, assigned, missed today, waits, agents online",
+            tags=["admin"],
+            responses=answers(ok(live=OBJ)),
+            auth=ADMIN,
+        )  # fmt: skip
+    },
+    reports.reports: {
+        "GET": dict(
+            summary="A report (by day, by hour, per agent, per queue), as JSON or CSV",
+            tags=["admin"],
+            parameters=[
+                OpenApiParameter("table", str, OpenApiParameter.PATH, enum=["days", "hours", "agents", "queues"]),
+                q("from", "the first day, YYYY-MM-DD in the org's time zone"),
+                q("to", "the last day, YYYY-MM-DD (at most 366 days after `from`)"),
+                q("hours", "all or business", enum=["all", "business"]),
+                q("agent", "one agent's staff id"),
+                q("queue", "one queue"),
+                q("format", "json or csv", enum=["json", "csv"]),
+            ],
+            responses={
+                (200, "application/json"): ok(range=OBJ, table=STR),
+                (200, "text/csv"): OpenApiTypes.STR,
+                **{code: ERROR for code in ERRORS},
+            },
+            auth=ADMIN,
+        )
     },
     monitor.ping: {
         "GET": dict(summary="Health and this node's numbers", tags=["monitor"], responses=answers(OBJ), auth=NONE)

@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "apps.grpcapi",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served by Horn (no third-party requests)
+    "apps.reports",
 ]
 
 # The console and admin go through the full stack. The hot API paths do not:
@@ -298,6 +299,8 @@ HORN_PUSHER_TTL = env_int("HORN_PUSHER_TTL", 15, minimum=1)  # seconds a push no
 # --- E-mail (invites, password resets, offline messages) ---------------------
 # With HORN_EMAIL_HOST set, mail goes out over SMTP; without it (the embedded default)
 # it is printed to the server's console, so links can be copied from there.
+# Bearer token for GET /metrics (Prometheus); empty: /metrics answers 404 (apps/reports/metrics.py).
+HORN_METRICS_TOKEN = env_str("HORN_METRICS_TOKEN")
 HORN_EMAIL_HOST = env_str("HORN_EMAIL_HOST")
 if HORN_EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

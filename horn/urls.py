@@ -15,6 +15,9 @@ from apps.integrations import views as integrations
 from apps.integrations.pages import integrations_page
 from apps.monitor import views as monitor
 from apps.realtime import views as realtime
+from apps.reports import metrics
+from apps.reports import pages as reports_pages
+from apps.reports import views as reports
 from apps.visitors import views as visitors
 from horn import apischema
 
@@ -55,7 +58,10 @@ urlpatterns = [
     path("files/<str:upload_id>/<str:name>", files.download),
     path("images", files.upload_b64_image),
     path("images/<str:upload_id>", files.image),
+    path("api/reports/live", reports.live),
+    path("api/reports/<str:table>", reports.reports),
     path("monitor/api/ping", monitor.ping),
+    path("metrics", metrics.metrics),
     path("pull", realtime.pull),
     path("", pages.console, name="console"),
     path("demo/", pages.demo, name="demo"),
@@ -63,6 +69,8 @@ urlpatterns = [
     path("org/staff/", staff_page.staff_page, name="org_staff"),
     path("org/settings/", settings_views.settings_page, name="org-settings"),
     path("org/settings/preview/", settings_views.widget_preview, name="org-settings-preview"),
+    path("org/reports/", reports_pages.reports, name="org-reports"),
+    path("org/live/", reports_pages.live, name="org-live"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("password-reset/", account_pages.forgot_password, name="forgot_password"),
     path("set-password/<str:token>/", account_pages.set_password, name="set_password"),

@@ -60,15 +60,16 @@ def _intervals(hours: dict, local: datetime, days) -> list[tuple[datetime, datet
     for offset in days:
         day = (local + timedelta(days=offset)).date()
         for opens, closes in hours.get(DAYS[day.weekday()], []):
-            start = _at(day, opens, local.tzinfo)
-            end = _at(day, closes, local.tzinfo)
+            start = at_clock(day, opens, local.tzinfo)
+            end = at_clock(day, closes, local.tzinfo)
             if end <= start:  # past midnight
                 end += timedelta(days=1)
             out.append((start, end))
     return out
 
 
-def _at(day, clock: str, zone) -> datetime:
+def at_clock(day, clock: str, zone) -> datetime:
+    """The local datetime of an HH:MM clock time on `day` ("24:00": midnight at its end)."""
     if clock == "24:00":
         return datetime.combine(day + timedelta(days=1), time(0, 0), zone)
     h, m = clock.split(":")

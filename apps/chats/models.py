@@ -6,6 +6,23 @@ from apps.accounts.models import Organisation, Staff
 from apps.core import ids
 from apps.visitors.models import Visitor
 
+# The columns of the reports' covering index: the range, then every column a report reads.
+REPORT_INDEX = (
+    "org",
+    "created_at",
+    "agent",
+    "queue",
+    "state",
+    "offline",
+    "missed",
+    "ended_by",
+    "accepted_at",
+    "first_response_at",
+    "ended_at",
+    "message_count",
+    "rating",
+)
+
 
 class Chat(models.Model):
     """A conversation between one visitor and any number of staff (seed 004 `chats`)."""
@@ -32,13 +49,33 @@ class Chat(models.Model):
     rating = models.PositiveSmallIntegerField(null=True, blank=True)
     rating_comment = models.CharField(max_length=1000, blank=True, default="")
     rated_at = models.DateTimeField(null=True, blank=True)
+    # Facts for reports (apps/reports), each written once by the action that makes it true, so a report
+    # reads one row per chat instead of the chat's messages. `accepted_at`/`agent`: the first staff
+    # member to take the chat (join, assignment or transfer); the chat counts as theirs in reports.
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    agent = models.ForeignKey(Staff, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The first text, file or image a staff member sent into the chat (apps/chats/actions/content.py).
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    # Set by end_chat: who ended it (user, staff or bot), whether it was still waiting for staff then
+    # (missed), and its text, file and image messages (notes and events left out).
+    # (Defaults in the database too: bulk loaders that write chats in SQL need not know these columns.)
+    ended_by = models.CharField(max_length=8, blank=True, default="", db_default="")
+    missed = models.BooleanField(default=False, db_default=False)
+    message_count = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         indexes = [
             models.Index(fields=["org", "state", "waiting_since"]),
             models.Index(fields=["creator", "state"]),
-            # History and search list an org's chats newest first (apps/chats/search.py).
+            # History, search and reports read an org's chats by creation time (apps/chats/search.py).
             models.Index(fields=["org", "created_at"]),
+            # Reports (apps/reports): one agent's, one queue's, and every chat of a range read from the index
+            # alone. Each column a report sums is in `chat_report`: a year of 100,000 chats is then one index
+            # range read instead of 100,000 row lookups (benchmark: 3x faster). These columns change a few
+            # times in a chat's life, so the index costs little to keep.
+            models.Index(fields=["org", "agent", "created_at"]),
+            models.Index(fields=["org", "queue", "created_at"]),
+            models.Index(fields=[*REPORT_INDEX], name="chat_report"),
         ]
 
 

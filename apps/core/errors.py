@@ -185,6 +185,15 @@ class RateLimited(HornError):
         super().__init__(msg, field=field, retry_after=max(1, int(retry_after)))
 
 
+# 70xx: organisation administration; 7020-7039 reports (apps/reports)
+class ReportRangeTooLong(HornError):
+    code, status, default_msg = 7020, 400, "a report covers at most 366 days"
+
+
+class ReportRangeReversed(HornError):
+    code, status, default_msg = 7021, 400, "the report's last day is before its first"
+
+
 # 5xx: our side
 class InternalError(HornError):
     code, status, default_msg = 5000, 500, "internal error"

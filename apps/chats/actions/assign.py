@@ -27,13 +27,14 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.db import transaction
+from django.utils import timezone
 
 from apps.accounts.auth import STAFF, Caller
 from apps.accounts.models import Staff
 from apps.realtime.events import Event
 
 from ..models import Chat, ChatMember
-from .common import bots_step_out, current_members, store
+from .common import bots_step_out, current_members, store, taken_by
 
 LEFT_WEIGHT = 0.5  # an active chat whose visitor closed the chat window
 BATCH = 50  # waiting chats looked at per dispatch
@@ -72,7 +73,8 @@ def assign(chat: Chat, agent: Caller) -> list[Event]:
     rejoined = ChatMember.objects.filter(chat=chat, uid=agent.uid).update(left_at=None)
     if not rejoined:
         ChatMember.objects.create(chat=chat, uid=agent.uid, role=STAFF)
-    Chat.objects.filter(pk=chat.pk).update(owner_id=agent.uid, state=Chat.ACTIVE, waiting_since=None)
+    taken = taken_by(chat, agent.uid, timezone.now())
+    Chat.objects.filter(pk=chat.pk).update(owner_id=agent.uid, state=Chat.ACTIVE, waiting_since=None, **taken)
     body = {"event": {"chat": {"id": chat.id}, "assigned": True}}
     members = tuple(dict.fromkeys([*before, (agent.uid, STAFF)]))
     return store(agent, chat, "join_chat", body, None, "", to_staff=True, members=members).events

@@ -163,6 +163,11 @@ def to_payload(message: Message) -> dict:
     }
 
 
+def taken_by(chat: Chat, sid: str, now: datetime) -> dict:
+    """The fields that record who took a chat first (reports): nothing once the chat was taken."""
+    return {} if chat.accepted_at is not None else {"accepted_at": now, "agent_id": sid}
+
+
 def first_in_line(org_id: int, now: datetime) -> datetime:
     """A `waiting_since` that puts a chat ahead of every chat now waiting in the org (queues are FIFO by it)."""
     front = Chat.objects.filter(org_id=org_id, state=Chat.REQUESTED).aggregate(first=Min("waiting_since"))["first"]

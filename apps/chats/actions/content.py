@@ -17,11 +17,12 @@ import orjson
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from apps.accounts.auth import USER, Caller
+from apps.accounts.auth import STAFF, USER, Caller
 from apps.core.errors import ChatEnded, Forbidden, HornError, IdempotencyConflict, NotFound, NotMember
 from apps.realtime.events import Event
 
 from ..models import Chat, ChatMember, Message
+from ..report_facts import COUNTED_TYPES, mark_first_responses
 from ..searchtext import index_text, message_text
 from ..sequence import take_seq
 from .common import Sent, find_replay, first_in_line, to_payload
@@ -97,6 +98,7 @@ def post_contents(org_id: int, posts: list[Post]) -> list[Sent | HornError]:
         rows: list[tuple[int, Message, bool]] = []  # (index of the post, message, also to all staff)
         requeued = _requeue(org_id, fresh, chats, now)
         _visitor_back(fresh, chats)
+        _first_responses(fresh, chats, now)
         for i, post in fresh:
             if post.chat_id in requeued and requeued.pop(post.chat_id):
                 # The chat is back in the queue: every staff member is told, before the message itself.
@@ -177,6 +179,17 @@ def _visitor_back(fresh: list[tuple[int, Post]], chats: dict) -> None:
         Chat.objects.filter(pk__in=list(back)).update(visitor_left_at=None)
 
 
+def _first_responses(fresh: list[tuple[int, Post]], chats: dict, now) -> None:
+    """Staff write into a chat they had not yet answered: its first response time (reports); once per chat."""
+    first = {
+        post.chat_id
+        for _, post in fresh
+        if post.caller.role == STAFF and post.data["type"] in COUNTED_TYPES and not chats[post.chat_id][3]
+    }
+    if first:
+        mark_first_responses(first, now)
+
+
 # The two statements below are the hot path of every message, in SQL rather
 # than through the ORM: building these queries cost more CPU than running them.
 _CHAT, _MEMBER, _MESSAGE = Chat._meta.db_table, ChatMember._meta.db_table, Message._meta.db_table
@@ -199,8 +212,9 @@ _COLUMNS = [
 ]
 
 
-def _lock_chats(org_id: int, ids: set[str]) -> dict[str, tuple[str, tuple[tuple[str, str], ...], bool]]:
-    """Lock the org's chats among `ids`; their state, current members and whether the visitor left, by chat id.
+def _lock_chats(org_id: int, ids: set[str]) -> dict[str, tuple[str, tuple[tuple[str, str], ...], bool, bool]]:
+    """Lock the org's chats among `ids`; by chat id: their state, current members, whether the visitor left
+    and whether staff have answered yet.
 
     Rows are read (and locked) in primary-key order, so two batches never wait
     on each other crosswise; membership rows are locked with them, which only
@@ -209,18 +223,19 @@ def _lock_chats(org_id: int, ids: set[str]) -> dict[str, tuple[str, tuple[tuple[
     marks = ", ".join(["%s"] * len(ids))
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     sql = (
-        f"SELECT c.id, c.state, c.visitor_left_at IS NOT NULL, m.uid, m.role FROM {_CHAT} c"
+        f"SELECT c.id, c.state, c.visitor_left_at IS NOT NULL, c.first_response_at IS NOT NULL, m.uid, m.role"
+        f" FROM {_CHAT} c"
         f" LEFT JOIN {_MEMBER} m ON m.chat_id = c.id AND m.left_at IS NULL"
         f" WHERE c.org_id = %s AND c.id IN ({marks}) ORDER BY c.id, m.id{lock}"
     )
-    rows: dict[str, tuple[str, list[tuple[str, str]], bool]] = {}
+    rows: dict[str, tuple[str, list[tuple[str, str]], bool, bool]] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, [org_id, *sorted(ids)])
-        for chat_id, state, left, uid, role in cursor.fetchall():
-            members = rows.setdefault(chat_id, (state, [], bool(left)))[1]
+        for chat_id, state, left, answered, uid, role in cursor.fetchall():
+            members = rows.setdefault(chat_id, (state, [], bool(left), bool(answered)))[1]
             if uid is not None:
                 members.append((uid, role))
-    return {chat_id: (state, tuple(members), left) for chat_id, (state, members, left) in rows.items()}
+    return {chat_id: (state, tuple(members), *flags) for chat_id, (state, members, *flags) in rows.items()}
 
 
 def _insert(messages: list[Message]) -> None:
@@ -251,11 +266,11 @@ def _insert(messages: list[Message]) -> None:
         cursor.executemany(sql, rows)
 
 
-def _check(post: Post, chats: dict[str, tuple[str, tuple[tuple[str, str], ...], bool]]) -> None:
+def _check(post: Post, chats: dict[str, tuple[str, tuple[tuple[str, str], ...], bool, bool]]) -> None:
     chat = chats.get(post.chat_id)
     if chat is None:
         raise NotFound("chat not found", field="chat.id")
-    state, members, _ = chat
+    state, members = chat[0], chat[1]
     if state == Chat.ENDED:
         raise ChatEnded(field="chat.id")
     if not any(uid == post.caller.uid for uid, _ in members):

@@ -13,7 +13,7 @@ from apps.core.errors import ChatEnded, NothingWaiting
 from ..models import Chat, ChatMember, Message
 from ..selectors import recent_messages
 from ..sequence import current_seq
-from .common import Sent, bots_step_out, current_members, idempotent, lock_chat, store
+from .common import Sent, bots_step_out, current_members, idempotent, lock_chat, store, taken_by
 
 # Claimers racing for the head of the queue skip past each other; this many is plenty.
 CLAIM_CANDIDATES = 50
@@ -42,7 +42,8 @@ def join_chat(caller: Caller, data: dict, key: str | None, digest: str) -> Sent:
             bots_step_out(chat, before)
         if chat.owner_id is None:
             # The first staff member to join a waiting chat owns it.
-            Chat.objects.filter(pk=chat.pk).update(owner_id=caller.uid, state=Chat.ACTIVE, waiting_since=None)
+            taken = taken_by(chat, caller.uid, timezone.now())
+            Chat.objects.filter(pk=chat.pk).update(owner_id=caller.uid, state=Chat.ACTIVE, waiting_since=None, **taken)
     body = {"event": {"chat": {"id": chat.id}}}
     members = tuple(dict.fromkeys([*before, (caller.uid, caller.role)]))
     sent = store(caller, chat, "join_chat", body, key, digest, to_staff=True, members=members)

@@ -15,7 +15,8 @@ from apps.visitors.models import Visitor
 from apps.visitors.selectors import customer_of
 
 from ..models import Chat, ChatMember
-from .common import Sent, first_in_line, idempotent, lock_as_member, store
+from ..report_facts import counted_messages
+from .common import Sent, first_in_line, idempotent, lock_as_member, store, taken_by
 
 
 @idempotent
@@ -35,12 +36,20 @@ def leave_chat(caller: Caller, data: dict, key: str | None, digest: str) -> Sent
 def end_chat(caller: Caller, data: dict, key: str | None, digest: str) -> Sent:
     """The chat ends for everyone (a visitor's hang-up, staff's end_session); every member is told why."""
     chat, members = lock_as_member(caller, data)
-    Chat.objects.filter(pk=chat.pk).update(state=Chat.ENDED, ended_at=timezone.now(), waiting_since=None)
+    # A chat that was waiting leaves the queue: every staff member of the org is told. Reports call it
+    # missed: it ended before anyone took it (again).
+    waiting = chat.state == Chat.REQUESTED
+    Chat.objects.filter(pk=chat.pk).update(
+        state=Chat.ENDED,
+        ended_at=timezone.now(),
+        waiting_since=None,
+        ended_by=caller.role,
+        missed=waiting,
+        message_count=counted_messages(chat.pk),
+    )
     event = {"chat": {"id": chat.id}}
     if data.get("event", {}).get("reason"):
         event["reason"] = data["event"]["reason"]
-    # A chat that was waiting leaves the queue: every staff member of the org is told.
-    waiting = chat.state == Chat.REQUESTED
     return store(caller, chat, "end_chat", {"event": event}, key, digest, members=members, to_staff=waiting)
 
 
@@ -95,7 +104,8 @@ def transfer(caller: Caller, data: dict, key: str | None, digest: str) -> Sent:
         joined = ChatMember.objects.filter(chat=chat, uid=target[0]).update(left_at=None, joined_at=now)
         if not joined:
             ChatMember.objects.create(chat=chat, uid=target[0], role=STAFF)
-        Chat.objects.filter(pk=chat.pk).update(owner_id=target[0], state=Chat.ACTIVE, waiting_since=None)
+        taken = taken_by(chat, target[0], now)  # a bot hands its chat straight to a person
+        Chat.objects.filter(pk=chat.pk).update(owner_id=target[0], state=Chat.ACTIVE, waiting_since=None, **taken)
         recipients = tuple(dict.fromkeys([*members, (target[0], STAFF)]))
         event = {"chat": {"id": chat.id}, "to": {"staff": target[0], "name": target[1]}}
         return store(caller, chat, "transfer", {"event": event}, key, digest, members=recipients)
