@@ -144,6 +144,9 @@ def store_visits(org_id: int, views: list[PageView]) -> list[Tracked | HornError
                 visit_count=Case(
                     When(last_seen_at__lt=now - VISIT_GAP, then=F("visit_count") + 1), default=F("visit_count")
                 ),
+                visit_started_at=Case(
+                    When(last_seen_at__lt=now - VISIT_GAP, then=Value(now)), default=F("visit_started_at")
+                ),
                 last_seen_at=now,
                 **linked,
             )

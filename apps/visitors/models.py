@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import models
+from django.utils import timezone
 
 from apps.accounts.models import Organisation
 from apps.core import ids
@@ -34,6 +35,7 @@ class Visitor(models.Model):
     # visitors without counting their page views; db_default: bulk loaders that write SQL get them too.
     page_views = models.IntegerField(default=0, db_default=0)
     visit_count = models.IntegerField(default=1, db_default=1)  # a page view after VISIT_GAP starts one
+    visit_started_at = models.DateTimeField(default=timezone.now)  # the current visit's first page view
 
     def __str__(self) -> str:
         return self.vid

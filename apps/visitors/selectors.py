@@ -23,6 +23,7 @@ def describe_visitors(org_id: int, last_ping: dict[str, float]) -> list[dict]:
                 "page_views": v.page_views,
                 "visits": v.visit_count,
                 "returning": v.visit_count > 1,
+                "visit_started": int(v.visit_started_at.timestamp()),  # time on site counts from here
                 "track_id": visit.tid if visit else "",
                 "url": visit.url if visit else "",
                 "title": visit.title if visit else "",

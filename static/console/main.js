@@ -12,6 +12,7 @@ import { Collision } from "./collision.js";
 import { Details } from "./details.js";
 import { installKeys } from "./keys.js";
 import { Team } from "./team.js";
+import { VisitorList } from "./visitors.js";
 
 const CONNECTION_TEXT = {
   connecting: "Connecting…",
@@ -177,32 +178,7 @@ function renderPane(what) {
 
 // --- visitors ---
 
-function renderVisitors() {
-  const rows = store.visitors;
-  $("visitors-count").textContent = rows.length ? `(${rows.length})` : "";
-  fill(
-    $("visitor-list"),
-    rows.length
-      ? rows.map((v) =>
-          h(
-            "li",
-            { class: "visitor" },
-            h(
-              "div",
-              { class: "name" },
-              visitorLabel(store, v.uid, v.customer),
-              v.customer ? h("span", { class: v.customer.verified ? "tag verified" : "tag" }, v.customer.verified ? "verified" : "unverified") : null,
-            ),
-            h("div", { class: "page", title: v.url }, v.title || v.url || "—"),
-            h("div", { class: "meta" }, v.url),
-            v.referer ? h("div", { class: "meta" }, `from ${v.referer}`) : null,
-            h("div", { class: "meta" }, [v.browser, v.os].filter(Boolean).join(" · ") || "unknown browser"),
-            h("div", { class: "meta" }, `on site ${since(v.first_seen)}`),
-          ),
-        )
-      : h("li", { class: "none" }, "Nobody is on the site."),
-  );
-}
+const visitorList = new VisitorList(store, document.querySelector("aside.visitors"));
 
 // --- ratings ---
 
@@ -237,8 +213,8 @@ function renderTitle() {
 store.addEventListener("change", (e) => {
   const what = e.detail;
   if (what === "visitors") {
-    details.visitorsChanged();
-    renderVisitors();
+    details.visitorsChanged(store.visitorsTouched);
+    visitorList.update();
     renderQueue(); // labels may have names now
     return;
   }
@@ -276,6 +252,7 @@ window.addEventListener("pagehide", () => conn.stop());
 document.addEventListener("visibilitychange", () => pane && pane.update("visible"));
 setInterval(() => {
   renderQueue();
+  visitorList.tick();
 }, TICK_MS);
 
 // --- canned responses, keyboard ---
@@ -288,7 +265,7 @@ document
     h("button", { type: "button", id: "canned-open", onclick: () => cannedDialog.open() }, "Canned responses"),
     h("button", { type: "button", id: "bans-open", onclick: () => team.openBans() }, "Bans"),
   );
-installKeys({ store, select, next: () => accept(null), pane: () => pane, details, picker: (p) => pickers.get(p) });
+installKeys({ store, select, next: () => accept(null), pane: () => pane, details, visitors: visitorList, picker: (p) => pickers.get(p) });
 
 async function start() {
   try {
@@ -301,7 +278,7 @@ async function start() {
   renderCapacity();
   renderQueue();
   renderChatList();
-  renderVisitors();
+  visitorList.update();
   renderRatings();
   canned.load(); // ready before the first "/"
   await conn.start();

@@ -5,7 +5,7 @@ import { h, clock, bytes, safeUrl } from "./dom.js";
 
 /** How a visitor is called in the console: their customer name, else a short form of their uid. */
 export function visitorLabel(store, uid, customer) {
-  const known = customer || (store.visitors.find((v) => v.uid === uid) || {}).customer;
+  const known = customer || (store.visitors.get(uid) || {}).customer;
   if (known && known.name) return known.name;
   return uid ? `Visitor ${uid.slice(0, 6)}` : "Visitor";
 }

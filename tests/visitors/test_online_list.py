@@ -27,7 +27,10 @@ def test_each_row_counts_page_views_and_visits(horn, world):
     regular = track(horn, world.acme.pk)
     view(horn, regular, "https://shop.example/cart")
     # Regular's last page view was an hour ago: the next one starts a second visit.
-    Visitor.objects.filter(pk=regular.uid).update(last_seen_at=timezone.now() - timedelta(hours=1))
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    Visitor.objects.filter(pk=regular.uid).update(
+        created_at=an_hour_ago, last_seen_at=an_hour_ago, visit_started_at=an_hour_ago
+    )
     view(horn, regular, "https://shop.example/checkout")
     rows = online(horn, world.alice)
     assert (rows[newcomer.uid]["page_views"], rows[newcomer.uid]["visits"], rows[newcomer.uid]["returning"]) == (
@@ -41,6 +44,9 @@ def test_each_row_counts_page_views_and_visits(horn, world):
         True,
     )
     assert rows[regular.uid]["title"] == "checkout"
+    # Time on site counts from the second visit's first page view; first seen stays an hour ago.
+    assert rows[regular.uid]["visit_started"] - rows[regular.uid]["first_seen"] >= 3600
+    assert abs(rows[newcomer.uid]["visit_started"] - rows[newcomer.uid]["first_seen"]) <= 1
 
 
 def test_uids_narrows_the_list_to_those_online_in_my_org(horn, world):
