@@ -456,6 +456,8 @@ def table(results: dict) -> str:
         only(f"search at {se['messages']:,} msgs, {shape}: p50 / p99", f"{r['p50']} / {r['p99']}", "ms")
     only(f"search at {se['messages']:,} msgs, all shapes: p50 / p99", f"{se['all']['p50']} / {se['all']['p99']}", "ms")
     only(f"send at {se['messages']:,} indexed msgs: p50 / p99", f"{se['send_p50']} / {se['send_p99']}", "ms")
+    ping = se["baseline_ping"]
+    only("ping between the searches (machine noise): p50 / p99", f"{ping['p50']} / {ping['p99']}", "ms")
     cs = h["console"]
     only(
         f"console start, {cs['chats']} chats + {cs['visitors']} visitors: p50 / p99 of {cs['runs']}",

@@ -235,9 +235,11 @@ store.addEventListener("change", (e) => {
 
 conn.addEventListener("state", (e) => renderConnection(e.detail));
 conn.addEventListener("unauthenticated", loggedOut);
+let inits = 0;
 conn.addEventListener("init", (e) => {
   store.applyInit(e.detail);
-  store.refreshVisitors();
+  // The first list was asked for at start, with state/init; after a re-init, missed notices are not replayed.
+  if (inits++) store.refreshVisitors();
 });
 collision.addEventListener("change", () => renderChatList());
 conn.addEventListener("event", (e) => {
@@ -267,21 +269,27 @@ document
   );
 installKeys({ store, select, next: () => accept(null), pane: () => pane, details, visitors: visitorList, picker: (p) => pickers.get(p) });
 
-async function start() {
+async function loadInfo() {
   try {
     const info = await api("GET", "/api/staff/info");
     Object.assign(store.me, { status: info.staff.status, max_chats: info.staff.max_chats, name: info.staff.name });
     $("status").value = info.staff.status;
+    renderCapacity();
   } catch (err) {
-    if (err instanceof ApiError && err.unauthenticated) return loggedOut();
+    if (err instanceof ApiError && err.unauthenticated) loggedOut();
   }
+}
+
+async function start() {
   renderCapacity();
   renderQueue();
   renderChatList();
   visitorList.update();
   renderRatings();
+  // Nothing at start waits for anything else (console start is measured: bench/console_start.py).
+  store.refreshVisitors();
   canned.load(); // ready before the first "/"
-  await conn.start();
+  await Promise.all([loadInfo(), conn.start()]);
 }
 
 // For tests and curious operators: the connection's state and cursor.
