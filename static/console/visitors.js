@@ -15,10 +15,10 @@ const OVERSCAN = 4; // rows rendered above and below the visible ones, so a quic
 
 // Time on site counts from the current visit's first page view (`visit_started`).
 const SORTS = {
-  newest: { label: "Newest first", by: (a, b) => b.visit_started - a.visit_started },
-  longest: { label: "Longest on site", by: (a, b) => a.visit_started - b.visit_started },
-  pages: { label: "Most pages viewed", by: (a, b) => b.page_views - a.page_views || b.visit_started - a.visit_started },
-  recent: { label: "Latest page view", by: (a, b) => (b.visited_at || 0) - (a.visited_at || 0) },
+  newest: { label: () => t("Newest first"), by: (a, b) => b.visit_started - a.visit_started },
+  longest: { label: () => t("Longest on site"), by: (a, b) => a.visit_started - b.visit_started },
+  pages: { label: () => t("Most pages viewed"), by: (a, b) => b.page_views - a.page_views || b.visit_started - a.visit_started },
+  recent: { label: () => t("Latest page view"), by: (a, b) => (b.visited_at || 0) - (a.visited_at || 0) },
 };
 
 export class VisitorList {
@@ -38,7 +38,7 @@ export class VisitorList {
     this.sort = h(
       "select",
       { id: "visitor-sort", "aria-label": t("Sort visitors"), onchange: () => this.update() },
-      Object.entries(SORTS).map(([value, s]) => h("option", { value }, t(s.label))),
+      Object.entries(SORTS).map(([value, s]) => h("option", { value }, s.label())),
     );
     this.counts = h("span", { id: "visitor-counts", class: "meta" });
     this.list = aside.querySelector("#visitor-list");
