@@ -5,6 +5,7 @@ in view exist in the page.
 """
 
 import re
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from playwright.sync_api import expect
@@ -110,3 +111,35 @@ def test_alice_works_through_500_visitors_online(horn, world, console, screensho
     expect(rows.first).to_have_attribute("data-uid", newcomer.uid)
     expect(rows.first).to_contain_text("1 page")
     expect(rows.first).to_contain_text("New arrivals")
+
+
+def test_a_visitor_who_leaves_goes_from_the_list_without_a_fetch(horn, world, console, settings):
+    settings.HORN_HEARTBEAT_INTERVAL = 1  # offline after ~1.5 s without a ping instead of ~55 s
+    alice = console(world.alice)
+    staying = track(horn, world.acme.pk, title="Staying")
+    leaving = track(horn, world.acme.pk, title="Leaving")
+    pinged = [staying, leaving]
+    stop = threading.Event()
+
+    def keep_pinging():
+        while not stop.wait(0.3):
+            for v in list(pinged):
+                horn.get("/api/ping", params={"uid": v.uid}, headers=v.auth)
+
+    pinger = threading.Thread(target=keep_pinging, daemon=True)
+    pinger.start()
+    try:
+        counts = alice.locator("#visitor-counts")
+        expect(counts).to_have_text("2 online")
+        fetched = []
+        alice.on("request", lambda r: fetched.append(r.url) if "/api/users/online" in r.url else None)
+        pinged.remove(leaving)  # the leaving visitor's tab is closed
+        expect(counts).to_have_text("1 online")
+        rows = alice.get_by_role("list", name="Visitors online").get_by_role("listitem")
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_contain_text("Staying")
+        # The presence notice alone took the row out: neither the whole list nor that visitor's row was asked for.
+        assert [url for url in fetched if "uids=" not in url or leaving.uid in url] == []
+    finally:
+        stop.set()
+        pinger.join()
