@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import horn_scenarios, integrations_load, search_scenario
+from . import console_start, horn_scenarios, integrations_load, search_scenario
 from .loadgen import Receiver, percentiles, stamp_text
 from .systems import RATE_LIMITS_ON, Horn, Limit, Naive, System, gather_limited, rss_kb
 
@@ -56,6 +56,9 @@ FULL = {
     "eventstream_rate": 1000,  # issue 14: chat-shaped p99 with and without the relay, under 10 % more
     "bots": 20,
     "bot_rate": 200,  # bot requests/s in all
+    "console_chats": 50,  # issue 12: console start with 50 open chats and 500 visitors online
+    "console_visitors": 500,
+    "console_runs": 20,
 }
 # Ports of the three systems; another may be named so a short run can go beside a full one.
 BENCH_PORT = int(os.environ.get("BENCH_PORT", "18001"))
@@ -69,6 +72,7 @@ SCENARIOS = (
     "robustness",
     "connections",
     "ratelimit",
+    "console",
     "search",
     "integrations",
 )
@@ -101,6 +105,9 @@ SMOKE = {
     "eventstream_rate": 50,
     "bots": 2,
     "bot_rate": 20,
+    "console_chats": 5,
+    "console_visitors": 20,
+    "console_runs": 2,
 }
 
 
@@ -365,6 +372,8 @@ async def run_system(system: System, cfg: dict, only: set[str]) -> dict:
             out["growth"] = await horn_scenarios.growth(system, cfg)
         if isinstance(system, Horn) and "robustness" in only:
             out["robustness"] = await horn_scenarios.robustness(system, cfg)
+        if isinstance(system, Horn) and "console" in only:
+            out["console"] = await console_start.console_start(system, cfg)
         if isinstance(system, Horn) and "search" in only:  # last: it leaves a million messages behind
             out["search"] = await search_scenario.search(system, cfg)
         await system.close()
@@ -465,6 +474,14 @@ def table(results: dict) -> str:
         only(f"search at {se['messages']:,} msgs, {shape}: p50 / p99", f"{r['p50']} / {r['p99']}", "ms")
     only(f"search at {se['messages']:,} msgs, all shapes: p50 / p99", f"{se['all']['p50']} / {se['all']['p99']}", "ms")
     only(f"send at {se['messages']:,} indexed msgs: p50 / p99", f"{se['send_p50']} / {se['send_p99']}", "ms")
+    ping = se["baseline_ping"]
+    only("ping between the searches (machine noise): p50 / p99", f"{ping['p50']} / {ping['p99']}", "ms")
+    cs = h["console"]
+    only(
+        f"console start, {cs['chats']} chats + {cs['visitors']} visitors: p50 / p99 of {cs['runs']}",
+        f"{cs['p50']} / {cs['p99']}",
+        "ms",
+    )
     rb = h["robustness"]
     only("Redis restarted mid-load: delivered", rb["redis_restart"]["delivered_ratio"])
     only("Redis restarted mid-load: worst delay", rb["redis_restart"]["max_ms"], "ms")

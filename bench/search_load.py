@@ -73,8 +73,8 @@ CHAT_SQL = (
     " rating, rating_comment, rated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
 VISITOR_SQL = (
-    "INSERT INTO visitors_visitor (vid, org_id, fp, name, created_at, last_seen_at, customer_id, customer_email,"
-    " customer_name, customer_verified) VALUES (%s, %s, '', '', %s, %s, %s, '', '', 0)"
+    "INSERT INTO visitors_visitor (vid, org_id, fp, name, created_at, last_seen_at, visit_started_at, customer_id,"
+    " customer_email, customer_name, customer_verified) VALUES (%s, %s, '', '', %s, %s, %s, %s, '', '', 0)"
 )
 MEMBER_SQL = (
     "INSERT INTO chats_chatmember (chat_id, uid, role, joined_at, left_at, read_seq) VALUES (%s, %s, %s, %s, %s, 0)"
@@ -116,7 +116,7 @@ def load(
                 ended = at + timedelta(seconds=per_chat * 30)
                 customer = f"cust-{c % 5000}" if c % 3 == 0 else ""  # a third are identified customers
                 rated = rng.random() < 0.3
-                visitors.append((vid, org_id, adapt(at), adapt(at), customer))
+                visitors.append((vid, org_id, adapt(at), adapt(at), adapt(at), customer))
                 chat_rows.append(
                     (
                         chat_id,

@@ -49,12 +49,13 @@ async def search(horn: Horn, cfg: dict) -> dict:
     staff = horn.staff[0]
     auth = {"Authorization": f"Token {staff['token']}"}
     http = RawHttp("127.0.0.1", horn.port)
-    by_shape, every = {}, []
+    by_shape, every, pings = {}, [], []
     for name, params in shapes(sids[0]).items():
         path = "/api/chats/search?" + urlencode({**params, "limit": 20})
         await http.request("GET", path, b"", auth)  # warm: the first read of an index page is the disk's
         times, found = [], 0
         for _ in range(cfg["search_samples"]):
+            pings.append(await timed_ping(http, auth))
             t = time.perf_counter()
             status, body = await http.request("GET", path, b"", auth)
             times.append((time.perf_counter() - t) * 1000)
@@ -81,11 +82,21 @@ async def search(horn: Horn, cfg: dict) -> dict:
         **loaded,
         "by_shape": by_shape,
         "all": percentiles(every),
+        # GET /api/ping between the searches: what the machine's other load does to any request meanwhile
+        # (about 1 ms on a quiet machine), to judge how far the figures above are the search's own.
+        "baseline_ping": percentiles(pings),
         "send_p50": send["p50"],
         "send_p99": send["p99"],
     }
     print("  search", json.dumps(result), flush=True)
     return result
+
+
+async def timed_ping(http: RawHttp, auth: dict) -> float:
+    t = time.perf_counter()
+    status, body = await http.request("GET", "/api/ping", b"", auth)
+    assert status == 200, body
+    return (time.perf_counter() - t) * 1000
 
 
 async def send_latency(horn: Horn, http: RawHttp, samples: int) -> dict:

@@ -131,7 +131,11 @@ API = {
         "GET": dict(
             summary="Visitors on the site now (seed 004 online users)",
             tags=["staff"],
-            parameters=[CID, q("track_id", "the console session's track id")],
+            parameters=[
+                CID,
+                q("track_id", "the console session's track id"),
+                q("uids", "only these visitors (comma-separated uids, at most 100), if online"),
+            ],
             responses=answers(ok()),
             auth=STAFF_OR_BOT,
         )

@@ -25,7 +25,7 @@ from apps.core.errors import NotFound
 from .actions.common import to_payload
 from .models import Chat, ChatMember, Message
 from .searchindex import match_sql
-from .searchtext import Term, match_spans, message_text, might_match, segments
+from .searchtext import Term, match_spans, message_text, might_match, segments, terms_held
 from .selectors import rating_of
 
 # Per chat on a page: the searchable messages read to find snippets in (the latest ones; a hit
@@ -148,7 +148,7 @@ class _NewestScan:
             texts = Message.objects.filter(chat_id__in=ids, type__in=SEARCHABLE).exclude(search_text="")
             hit = set()
             for chat_id, text in texts.values_list("chat_id", "search_text"):
-                held = [t for t in self.terms if might_match(text, [t])]
+                held = terms_held(text, self.terms)
                 for t in held:
                     self.seen[t] += 1
                 if len(held) == len(self.terms):

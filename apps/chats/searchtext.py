@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 # InnoDB's default stop-word list (innodb_ft_enable_stopword=ON): InnoDB never matches
 # them, so they are dropped from every query, on SQLite too, for one behaviour everywhere.
@@ -150,14 +151,24 @@ def query_terms(q: str) -> list[Term]:
     return terms[:MAX_TERMS]
 
 
+@lru_cache(maxsize=1024)
+def _needles(term: Term) -> tuple[str, ...]:
+    """What a `search_text` holding `term` contains: its tokens, each after a space. Worked out once per
+    term, not once per message: a search checks tens of thousands of messages (Chinese: 5x faster)."""
+    tokens = [term.value] if term.kind == "word" else _dense_tokens(term.value)
+    return tuple(f" {token}" for token in tokens)
+
+
 def might_match(indexed: str, terms: list[Term]) -> bool:
     """Whether a message's `search_text` holds every term's tokens (then `match_spans` finds where)."""
     padded = f" {indexed}"
-    for term in terms:
-        tokens = [term.value] if term.kind == "word" else _dense_tokens(term.value)
-        if not all(f" {token}" in padded for token in tokens):
-            return False
-    return True
+    return all(needle in padded for term in terms for needle in _needles(term))
+
+
+def terms_held(indexed: str, terms: list[Term]) -> list[Term]:
+    """The terms whose tokens a message's `search_text` holds (all of them: `might_match`)."""
+    padded = f" {indexed}"
+    return [term for term in terms if all(needle in padded for needle in _needles(term))]
 
 
 def match_spans(text: str, terms: list[Term]) -> list[tuple[int, int]] | None:

@@ -6,18 +6,14 @@ one that never existed.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from apps.accounts.models import Bot
 from apps.chats.models import Chat
 from apps.core.errors import NotFound
-from apps.visitors.models import Visitor
+from apps.visitors.models import VISIT_GAP, Visitor
 from apps.visitors.selectors import customer_of
 
 PAGES = 100  # the latest page views shown; a visitor with more has them counted, not listed
 CHATS = 20  # the latest past chats shown
-# Page views further apart than this start a new visit (Google Analytics' session timeout).
-VISIT_GAP = timedelta(minutes=30)
 
 
 def visitor_details(org_id: int, vid: str) -> dict:

@@ -3,6 +3,7 @@
 Page views are the most frequent write (every page of every visitor), so an
 org's concurrent page views are stored together (`apps.core.batching`): one
 locking read, two multi-row INSERTs, one UPDATE and one commit for the lot.
+The same UPDATE counts the visitor's page views and visits (for the online list).
 A page view may carry the customer the visitor is (checked by the view,
 `apps.visitors.identity`); the same UPDATE links it.
 """
@@ -27,7 +28,7 @@ from apps.realtime.events import Notice
 from apps.realtime.publish import notify
 
 from .identity import Customer
-from .models import Visit, Visitor
+from .models import VISIT_GAP, Visit, Visitor
 
 log = logging.getLogger("horn.visitors")
 
@@ -98,6 +99,7 @@ def store_visits(org_id: int, views: list[PageView]) -> list[Tracked | HornError
         outcomes: list[Tracked | HornError] = []
         visits: list[Visit] = []
         last: dict[str, tuple[str, str]] = {}  # vid -> (its latest visit, its latest fingerprint)
+        viewed: dict[str, int] = {}  # vid -> its page views in this batch
         relinked: set[str] = set()
         for view in views:
             vid = next(fresh).vid if view.vid is None else view.vid
@@ -124,6 +126,7 @@ def store_visits(org_id: int, views: list[PageView]) -> list[Tracked | HornError
             visits.append(visit)
             fp = view.data.get("fp") or (last[vid][1] if vid in last else "")
             last[vid] = (visit.tid, fp)
+            viewed[vid] = viewed.get(vid, 0) + 1
             outcomes.append(Tracked(vid, visit.tid, tokens.issue(org_id, vid)))
         Visit.objects.bulk_create(visits)
         if last:
@@ -136,6 +139,14 @@ def store_visits(org_id: int, views: list[PageView]) -> list[Tracked | HornError
             Visitor.objects.filter(vid__in=list(last)).update(
                 last_visit_id=Case(*[When(vid=vid, then=Value(tid)) for vid, (tid, _) in last.items()]),
                 fp=Case(*[When(vid=vid, then=Value(fp)) for vid, (_, fp) in last.items() if fp], default=F("fp")),
+                page_views=F("page_views") + Case(*[When(vid=vid, then=Value(n)) for vid, n in viewed.items()]),
+                # A page view long after the last one starts a visit (a new visitor's row is just created).
+                visit_count=Case(
+                    When(last_seen_at__lt=now - VISIT_GAP, then=F("visit_count") + 1), default=F("visit_count")
+                ),
+                visit_started_at=Case(
+                    When(last_seen_at__lt=now - VISIT_GAP, then=Value(now)), default=F("visit_started_at")
+                ),
                 last_seen_at=now,
                 **linked,
             )

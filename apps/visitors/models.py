@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import models
+from django.utils import timezone
 
 from apps.accounts.models import Organisation
 from apps.core import ids
 
 CUSTOMER_ID_LEN = 128
+# Page views further apart than this start a new visit (Google Analytics' session timeout).
+VISIT_GAP = timedelta(minutes=30)
 
 
 class Visitor(models.Model):
@@ -26,6 +31,11 @@ class Visitor(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField(auto_now_add=True)
     last_visit = models.ForeignKey("Visit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Counted as page views are stored (apps.visitors.actions), so the online list shows them for 500
+    # visitors without counting their page views; db_default: bulk loaders that write SQL get them too.
+    page_views = models.IntegerField(default=0, db_default=0)
+    visit_count = models.IntegerField(default=1, db_default=1)  # a page view after VISIT_GAP starts one
+    visit_started_at = models.DateTimeField(default=timezone.now)  # the current visit's first page view
 
     def __str__(self) -> str:
         return self.vid

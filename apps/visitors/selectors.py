@@ -6,6 +6,7 @@ from .models import Visitor
 
 
 def describe_visitors(org_id: int, last_ping: dict[str, float]) -> list[dict]:
+    """One row per online visitor, from one query whatever their number (the console lists 500 and more)."""
     visitors = Visitor.objects.filter(org_id=org_id, vid__in=list(last_ping)).select_related("last_visit")
     rows = []
     for v in visitors:
@@ -19,6 +20,10 @@ def describe_visitors(org_id: int, last_ping: dict[str, float]) -> list[dict]:
                 "customer": customer_of(v),
                 "last_ping": int(last_ping[v.vid]),
                 "first_seen": int(v.created_at.timestamp()),
+                "page_views": v.page_views,
+                "visits": v.visit_count,
+                "returning": v.visit_count > 1,
+                "visit_started": int(v.visit_started_at.timestamp()),  # time on site counts from here
                 "track_id": visit.tid if visit else "",
                 "url": visit.url if visit else "",
                 "title": visit.title if visit else "",

@@ -12,7 +12,7 @@ from apps.chats.schemas import CidField
 from apps.core import ids
 from apps.core.clientip import client_ip
 from apps.core.db import db
-from apps.core.errors import AuthRequired, BadId, BadToken
+from apps.core.errors import AuthRequired, BadId, BadToken, InvalidValue
 from apps.core.http import api_view, json_body, ok, query
 from apps.core.validation import IdField, StrictCharField, StrictSerializer, validate
 from apps.guard import banlist, ratelimit
@@ -85,11 +85,30 @@ async def ping(request):
     return ok(interval=settings.HORN_HEARTBEAT_INTERVAL)
 
 
+ONLINE_UIDS = 100  # visitors asked for at once by `uids` (a console asks for those of a few notices)
+
+
 @api_view("GET")
 async def users_online(request):
+    """The org's online visitors; `uids=a,b,…` narrows it to those (a console updating its list after a push)."""
+    wanted = online_uids(request)
     caller = await authenticate_staff(request)
     last_ping = await presence.online(caller.org_id, "user")
+    if wanted is not None:
+        last_ping = {uid: at for uid, at in last_ping.items() if uid in wanted}
     return ok(data=await db(describe_visitors, caller.org_id, last_ping))
+
+
+def online_uids(request) -> set[str] | None:
+    raw = query(request, "uids", max_length=ONLINE_UIDS * (ids.VISITOR_LEN + 1))
+    if raw is None:
+        return None
+    uids = set(raw.split(","))
+    if len(uids) > ONLINE_UIDS:
+        raise InvalidValue(f"at most {ONLINE_UIDS} uids at once", field="uids")
+    if not all(ids.is_visitor_id(uid) for uid in uids):
+        raise BadId("uids must be visitor ids, separated by commas", field="uids")
+    return uids
 
 
 def check_track_id(request) -> str | None:

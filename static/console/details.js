@@ -47,9 +47,9 @@ export class Details {
     this.fetch();
   }
 
-  /** The visitors list changed: the visitor may have moved to another page. */
-  visitorsChanged() {
-    if (!this.uid || this.timer) return;
+  /** The visitors list changed (`touched`: the uids concerned, null for any): this one may have moved on. */
+  visitorsChanged(touched) {
+    if (!this.uid || this.timer || (touched && !touched.has(this.uid))) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       this.fetch();
@@ -72,7 +72,7 @@ export class Details {
 
   render() {
     const v = this.data;
-    const online = this.store.visitors.some((o) => o.uid === v.uid);
+    const online = this.store.visitors.has(v.uid);
     const c = v.customer;
     fill(
       this.body,

@@ -16,6 +16,7 @@ export const SHORTCUTS = [
   ["Alt+Shift+D", t("done: leave the chat open for the visitor, without me")],
   ["Alt+I", t("go to the visitor details")],
   ["Alt+Q", t("go to the queue")],
+  ["Alt+O", t("filter the visitors online (Tab goes on to the sort order and the list; ↑ ↓ move in it)")],
   ["?", t("this help (outside text fields)")],
   ["Escape", t("close a dialog, the picker or this help")],
   ["Tab / Shift+Tab", t("every control in reading order")],
@@ -23,9 +24,10 @@ export const SHORTCUTS = [
 
 /**
  * installKeys({store, select, next, pane, details}): `select(id)` shows a chat, `next()` takes the
- * oldest waiting one, `pane()` is the ChatPane on screen (or null), `details` the visitor details.
+ * oldest waiting one, `pane()` is the ChatPane on screen (or null), `details` the visitor details,
+ * `visitors` the visitors online list.
  */
-export function installKeys({ store, select, next, pane, details, picker }) {
+export function installKeys({ store, select, next, pane, details, visitors, picker }) {
   const help = h(
     "dialog",
     { id: "keys-dialog", "aria-labelledby": "keys-title" },
@@ -75,6 +77,7 @@ export function installKeys({ store, select, next, pane, details, picker }) {
       else if (code === "KeyD" && e.shiftKey && p && !p.actions.hidden) p.send({ type: "agent_done" });
       else if (code === "KeyI" && !e.shiftKey && !details.el.hidden) details.el.focus();
       else if (code === "KeyQ" && !e.shiftKey) focusQueue();
+      else if (code === "KeyO" && !e.shiftKey) visitors.focus();
       else done = false;
     } else if (e.key === "?" && !inField && !e.ctrlKey && !e.metaKey) {
       help.showModal();

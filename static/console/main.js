@@ -15,6 +15,7 @@ import { installKeys } from "./keys.js";
 import { Team } from "./team.js";
 import { Alerts } from "./alerts.js";
 import { showChats } from "./search.js";
+import { VisitorList } from "./visitors.js";
 
 const CONNECTION_TEXT = {
   connecting: t("Connecting…"),
@@ -202,32 +203,7 @@ function renderPane(what) {
 
 // --- visitors ---
 
-function renderVisitors() {
-  const rows = store.visitors;
-  $("visitors-count").textContent = rows.length ? `(${num(rows.length)})` : "";
-  fill(
-    $("visitor-list"),
-    rows.length
-      ? rows.map((v) =>
-          h(
-            "li",
-            { class: "visitor" },
-            h(
-              "div",
-              { class: "name" },
-              visitorLabel(store, v.uid, v.customer),
-              v.customer ? h("span", { class: v.customer.verified ? "tag verified" : "tag" }, v.customer.verified ? t("verified") : t("unverified")) : null,
-            ),
-            h("div", { class: "page", title: v.url }, v.title || v.url || "—"),
-            h("div", { class: "meta" }, v.url),
-            v.referer ? h("div", { class: "meta" }, t("from {referer}", { referer: v.referer })) : null,
-            h("div", { class: "meta" }, [v.browser, v.os].filter(Boolean).join(" · ") || t("unknown browser")),
-            h("div", { class: "meta" }, t("on site {time}", { time: since(v.first_seen) })),
-          ),
-        )
-      : h("li", { class: "none" }, t("Nobody is on the site.")),
-  );
-}
+const visitorList = new VisitorList(store, document.querySelector("aside.visitors"));
 
 // --- ratings ---
 
@@ -262,8 +238,8 @@ function renderTitle() {
 store.addEventListener("change", (e) => {
   const what = e.detail;
   if (what === "visitors") {
-    details.visitorsChanged();
-    renderVisitors();
+    details.visitorsChanged(store.visitorsTouched);
+    visitorList.update();
     renderQueue(); // labels may have names now
     return;
   }
@@ -284,9 +260,11 @@ store.addEventListener("change", (e) => {
 
 conn.addEventListener("state", (e) => renderConnection(e.detail));
 conn.addEventListener("unauthenticated", loggedOut);
+let inits = 0;
 conn.addEventListener("init", (e) => {
   store.applyInit(e.detail);
-  store.refreshVisitors();
+  // The first list was asked for at start, with state/init; after a re-init, missed notices are not replayed.
+  if (inits++) store.refreshVisitors();
 });
 collision.addEventListener("change", () => renderChatList());
 conn.addEventListener("event", (e) => {
@@ -303,6 +281,7 @@ window.addEventListener("pagehide", () => conn.stop());
 document.addEventListener("visibilitychange", () => pane && pane.update("visible"));
 setInterval(() => {
   renderQueue();
+  visitorList.tick();
 }, TICK_MS);
 
 // --- canned responses, keyboard ---
@@ -316,25 +295,31 @@ document
     h("button", { type: "button", id: "bans-open", onclick: () => team.openBans() }, t("Bans")),
   );
 $("history-open").before(alerts.el);
-installKeys({ store, select, next: () => accept(null), pane: () => pane, details, picker: (p) => pickers.get(p) });
+installKeys({ store, select, next: () => accept(null), pane: () => pane, details, visitors: visitorList, picker: (p) => pickers.get(p) });
 // The settings page links to /#canned rather than keeping a second editor of canned responses.
 if (location.hash === "#canned") cannedDialog.open();
 
-async function start() {
+async function loadInfo() {
   try {
     const info = await api("GET", "/api/staff/info");
     Object.assign(store.me, { status: info.staff.status, max_chats: info.staff.max_chats, name: info.staff.name });
     $("status").value = info.staff.status;
+    renderCapacity();
   } catch (err) {
-    if (err instanceof ApiError && err.unauthenticated) return loggedOut();
+    if (err instanceof ApiError && err.unauthenticated) loggedOut();
   }
+}
+
+async function start() {
   renderCapacity();
   renderQueue();
   renderChatList();
-  renderVisitors();
+  visitorList.update();
   renderRatings();
+  // Nothing at start waits for anything else (console start is measured: bench/console_start.py).
+  store.refreshVisitors();
   canned.load(); // ready before the first "/"
-  await conn.start();
+  await Promise.all([loadInfo(), conn.start()]);
 }
 
 // For tests and curious operators: the connection's state and cursor.

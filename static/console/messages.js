@@ -6,7 +6,7 @@ import { t } from "./i18n.js";
 
 /** How a visitor is called in the console: their customer name, else a short form of their uid. */
 export function visitorLabel(store, uid, customer) {
-  const known = customer || (store.visitors.find((v) => v.uid === uid) || {}).customer;
+  const known = customer || (store.visitors.get(uid) || {}).customer;
   if (known && known.name) return known.name;
   return uid ? t("Visitor {id}", { id: uid.slice(0, 6) }) : t("Visitor");
 }

@@ -11,7 +11,9 @@ import { api } from "./api.js";
 const QUEUE_LOG = 500; // queue events kept to re-apply over a refetched snapshot
 const RATINGS = 20; // as many as state/init gives
 const PEEK_TTL_MS = 20_000; // how long a draft stays without news from the visitor
-const VISITORS_REFRESH_MS = 500;
+const VISITORS_REFRESH_MS = 500; // a burst of visitors_changed notices costs one fetch
+const VISITORS_PER_FETCH = 100; // the most uids GET /api/users/online takes at once
+const VISITORS_FULL = 300; // more changed visitors than this: the whole list is one cheaper fetch
 const QUEUE_REFRESH_MS = 300; // a burst of queue events costs one refetch
 const CHAT_EVENTS = new Set([
   "text", "file", "image", "note", "info", "rate", "customer_identified", "client_left",
@@ -25,11 +27,14 @@ export class Store extends EventTarget {
     this.chats = new Map(); // my chats: id -> chat
     this.queue = new Map(); // waiting chats: id -> {id, creator, queue, waiting_since, offline}
     this.queueLog = [];
-    this.visitors = []; // /api/users/online
+    this.visitors = new Map(); // online visitors (/api/users/online): uid -> row
+    this.visitorsPending = new Set(); // uids named by notices since the last fetch
+    this.visitorsTouched = null; // uids the last "visitors" change concerned (null: maybe all)
     this.ratings = []; // latest ratings of chats I was in: [{chat: {id}, creator, score, comment, at}]
     this.selected = null;
     this.refreshTimer = null;
     this.visitorsTimer = null;
+    this.visitorsBusy = false;
   }
 
   changed(what) {
@@ -97,11 +102,13 @@ export class Store extends EventTarget {
         return this._typing(item);
       case "read":
         return this._read(item);
-      case "presence": // a visitor who went offline leaves the list
-        if (item.event && item.event.role === "user") this._scheduleVisitors();
+      case "presence": // a visitor who went offline leaves the list (at once: nothing to fetch)
+        if (item.event && item.event.role === "user") this._visitorPresence(item.event);
         return this.changed("presence");
-      case "visitors_changed":
-        return this._scheduleVisitors();
+      case "visitors_changed": {
+        const ev = item.event || {};
+        return this._scheduleVisitors(ev.uids || (ev.uid ? [ev.uid] : []));
+      }
       case "queue_number":
       case "client_unload":
       case "platform_closed":
@@ -300,23 +307,64 @@ export class Store extends EventTarget {
     }
   }
 
-  _scheduleVisitors() {
-    // A busy site sends a notice per batch of page views: one refetch per VISITORS_REFRESH_MS.
-    if (this.visitorsTimer) return;
+  _visitorPresence(ev) {
+    if (ev.online) return this._scheduleVisitors([ev.uid]); // back without a page view: fetch its row
+    this.visitorsPending.delete(ev.uid);
+    if (this.visitors.delete(ev.uid)) this._visitorsChanged(new Set([ev.uid]));
+  }
+
+  /** Rows of these visitors are stale: fetch them (with the others named meanwhile) in a moment. */
+  _scheduleVisitors(uids) {
+    for (const uid of uids) this.visitorsPending.add(uid);
+    if (this.visitorsTimer || !this.visitorsPending.size) return;
     this.visitorsTimer = setTimeout(() => {
       this.visitorsTimer = null;
-      this.refreshVisitors();
+      this._fetchPending();
     }, VISITORS_REFRESH_MS);
   }
 
+  async _fetchPending() {
+    // One fetch at a time, so an older answer never overwrites a newer one.
+    if (this.visitorsBusy) return this._scheduleVisitors([]);
+    const uids = [...this.visitorsPending];
+    this.visitorsPending.clear();
+    if (uids.length > VISITORS_FULL) return this.refreshVisitors();
+    const rows = [];
+    this.visitorsBusy = true;
+    try {
+      for (let i = 0; i < uids.length; i += VISITORS_PER_FETCH) {
+        const some = uids.slice(i, i + VISITORS_PER_FETCH);
+        rows.push(...(await api("GET", "/api/users/online", { query: { uids: some.join(",") } })).data);
+      }
+    } catch {
+      for (const uid of uids) this.visitorsPending.add(uid); // asked again with the next notice's
+      return;
+    } finally {
+      this.visitorsBusy = false;
+    }
+    // A uid asked for and not answered is offline now.
+    for (const uid of uids) this.visitors.delete(uid);
+    for (const row of rows) this.visitors.set(row.uid, row);
+    this._visitorsChanged(new Set(uids));
+  }
+
+  /** The whole list (at start and after a reconnect, when notices may have been missed). */
   async refreshVisitors() {
+    this.visitorsBusy = true;
     try {
       const data = await api("GET", "/api/users/online");
-      this.visitors = data.data;
-      this.changed("visitors");
+      this.visitors = new Map(data.data.map((row) => [row.uid, row]));
+      this._visitorsChanged(null);
     } catch {
       // kept as it was until the next notice
+    } finally {
+      this.visitorsBusy = false;
     }
+  }
+
+  _visitorsChanged(touched) {
+    this.visitorsTouched = touched;
+    this.changed("visitors");
   }
 
   // --- derived ---

@@ -49,6 +49,9 @@ def test_the_smoke_benchmark_runs_all_systems_and_scenarios(tmp_path):
     search = horn["search"]
     assert search["messages"] == 10_000 and search["by_shape"]["rare word"]["chats"] > 0, search
     assert search["by_shape"]["Chinese"]["chats"] > 0 and search["by_shape"]["common word, page 2"]["chats"] > 0
+    assert search["baseline_ping"]["p50"] > 0, search
+    console = horn["console"]  # Chromium logged in and saw every chat and visitor, each run
+    assert (console["chats"], console["visitors"], console["runs"]) == (5, 20, 2) and console["p99"] > 0, console
     for label in ("off", "on"):  # the bench's own load is never throttled, limits on or off
         run_ = horn["ratelimit"][label]
         assert run_["accepted"] == run_["sent"] and run_["delivered_ratio"] == 1.0, horn["ratelimit"]

@@ -247,5 +247,19 @@ export default {
   "Option {n}": "Alternativ {n}",
   "Remove option {n}": "Ta bort alternativ {n}",
   "Two buttons say “{label}”: make each one different.": "Två knappar säger ”{label}”: gör dem olika.",
-  "Transcript of the chat of {date} ({state})": "Utskrift av chatten från {date} ({state})"
+  "Transcript of the chat of {date} ({state})": "Utskrift av chatten från {date} ({state})",
+  "filter the visitors online (Tab goes on to the sort order and the list; ↑ ↓ move in it)": "filtrera besökarna online (Tab går vidare till sorteringen och listan; ↑ ↓ flyttar i den)",
+  "Newest first": "Nyaste först",
+  "Longest on site": "Längst på sajten",
+  "Most pages viewed": "Flest sidvisningar",
+  "Latest page view": "Senaste sidvisning",
+  "Page, title, name or customer id": "Sida, titel, namn eller kund-id",
+  "Filter visitors by page, title, name or customer id": "Filtrera besökare på sida, titel, namn eller kund-id",
+  "Sort visitors": "Sortera besökare",
+  "Visitors online: ↑ ↓ to move through the list": "Besökare online: ↑ ↓ för att flytta i listan",
+  "No visitor matches the filter.": "Ingen besökare matchar filtret.",
+  "{online} online": "{online} online",
+  "{online} online, {shown} shown": "{online} online, {shown} visas",
+  "1 page": "1 sida",
+  "{n} pages": "{n} sidor"
 };

@@ -247,5 +247,19 @@ export default {
   "Option {n}": "选项 {n}",
   "Remove option {n}": "删除选项 {n}",
   "Two buttons say “{label}”: make each one different.": "有两个按钮都是“{label}”：请让每个按钮各不相同。",
-  "Transcript of the chat of {date} ({state})": "{date} 的会话记录（{state}）"
+  "Transcript of the chat of {date} ({state})": "{date} 的会话记录（{state}）",
+  "filter the visitors online (Tab goes on to the sort order and the list; ↑ ↓ move in it)": "筛选在线访客（Tab 进入排序和列表；↑ ↓ 在列表中移动）",
+  "Newest first": "最新的在前",
+  "Longest on site": "在站时间最长",
+  "Most pages viewed": "浏览页面最多",
+  "Latest page view": "最近浏览",
+  "Page, title, name or customer id": "页面、标题、姓名或客户 ID",
+  "Filter visitors by page, title, name or customer id": "按页面、标题、姓名或客户 ID 筛选访客",
+  "Sort visitors": "访客排序",
+  "Visitors online: ↑ ↓ to move through the list": "在线访客：用 ↑ ↓ 在列表中移动",
+  "No visitor matches the filter.": "没有符合筛选条件的访客。",
+  "{online} online": "{online} 人在线",
+  "{online} online, {shown} shown": "{online} 人在线，显示 {shown} 人",
+  "1 page": "1 个页面",
+  "{n} pages": "{n} 个页面"
 };
