@@ -29,6 +29,7 @@ from django.core.handlers.exception import convert_exception_to_response  # noqa
 
 from apps.core.errors import FileTooLarge, PayloadTooLarge  # noqa: E402
 from apps.core.http import json_response  # noqa: E402
+from apps.privacy import schedule as retention_schedule  # noqa: E402
 from apps.realtime.consumers import push_socket  # noqa: E402
 from apps.realtime.hub import hub  # noqa: E402
 
@@ -164,13 +165,18 @@ async def http(scope, receive, send):
 
 
 async def lifespan(scope, receive, send):
-    """Start the push hub (and with it the node's registration) before the first request."""
+    """Start the push hub (and with it the node's registration) before the first request, and the retention
+    schedule (apps/privacy/schedule.py)."""
+    retention = None
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
             await hub.start()
+            retention = asyncio.create_task(retention_schedule.loop())
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
+            if retention is not None:
+                retention.cancel()
             await hub.stop()
             await send({"type": "lifespan.shutdown.complete"})
             return

@@ -10,6 +10,8 @@ from apps.console import views as console
 from apps.files import views as files
 from apps.guard import views as guard
 from apps.monitor import views as monitor
+from apps.privacy import pages as privacy_pages
+from apps.privacy import views as privacy
 from apps.realtime import views as realtime
 from apps.visitors import views as visitors
 
@@ -34,6 +36,10 @@ urlpatterns = [
     path("api/canned", console.canned),
     path("api/canned/<str:canned_id>", console.canned_one),
     path("api/bots", console.bots),
+    path("api/privacy/retention", privacy.retention_policy),
+    path("api/privacy/export", privacy.export),
+    path("api/privacy/erase", privacy.erase),
+    path("api/privacy/audit", privacy.audit_trail),
     path("files/<str:upload_id>/<str:name>", files.download),
     path("images", files.upload_b64_image),
     path("images/<str:upload_id>", files.image),
@@ -41,6 +47,7 @@ urlpatterns = [
     path("pull", realtime.pull),
     path("", pages.console, name="console"),
     path("demo/", pages.demo, name="demo"),
+    path("org/privacy/", privacy_pages.privacy, name="org-privacy"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="/login/"), name="logout"),
     path("admin/", admin.site.urls),
