@@ -6,4 +6,4 @@ from apps.core.errors import HornError
 
 
 class RetentionOutOfRange(HornError):
-    code, status, default_msg = 7040, 400, "retention must be 1 to 3650 days, or null to keep everything"
+    code, status, default_msg = 7040, 400, "retention must be from 1 to 3650 days"

@@ -22,7 +22,12 @@ class AuditEntry(models.Model):
     """One privacy action: a retention run or change, an export, an erasure. Admins read them, nobody edits them."""
 
     RETENTION_SET, RETENTION_RUN, EXPORT, ERASE = "retention_set", "retention_run", "export", "erase"
-    ACTIONS = [(a, a) for a in (RETENTION_SET, RETENTION_RUN, EXPORT, ERASE)]
+    ACTIONS = [
+        (RETENTION_SET, "Retention changed"),
+        (RETENTION_RUN, "Retention run"),
+        (EXPORT, "Exported"),
+        (ERASE, "Erased"),
+    ]
 
     org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     at = models.DateTimeField(auto_now_add=True)

@@ -51,8 +51,8 @@ def _post(request, caller: Caller) -> str:
             raise InvalidValue("tick the box to confirm: an erasure cannot be undone", field="confirm")
         done = async_to_sync(erase_subject)(caller, subject)
         return (
-            f"Erased {subject.label}: {done['messages']} messages redacted, {done['files']} files and "
-            f"{done['page_views']} page views deleted."
+            f"Erased {subject.label}: messages redacted: {done['messages']}, files deleted: {done['files']}, "
+            f"page views deleted: {done['page_views']}."
         )
     raise InvalidValue("unknown action", field="action")
 
@@ -78,6 +78,15 @@ def _download(request, caller: Caller) -> HttpResponse:
     return response
 
 
+def _details(details: dict) -> list[tuple[str, str]]:
+    """An entry's details as "key: value" pairs for the page (lists joined, None as "keep everything")."""
+    shown = {None: "keep everything"}
+    return [
+        (key, ", ".join(map(str, value)) if isinstance(value, list) else shown.get(value, str(value)))
+        for key, value in details.items()
+    ]
+
+
 def _render(request, staff, number: int, *, notice: str = "", error: str = "", status: int = 200) -> HttpResponse:
     rows, more = audit.page(staff.org_id, number)
     context = {
@@ -86,7 +95,7 @@ def _render(request, staff, number: int, *, notice: str = "", error: str = "", s
         "days": retention.get_days(staff.org_id),
         "min_days": MIN_DAYS,
         "max_days": MAX_DAYS,
-        "entries": rows,
+        "entries": [(e, _details(e.details)) for e in rows],
         "page": number,
         "older": number + 1 if more else None,
         "newer": number - 1 if number > 1 else None,

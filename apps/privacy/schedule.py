@@ -71,9 +71,10 @@ async def _keep(token: str, lost: threading.Event) -> None:
             return
 
 
-async def tick() -> bool:
-    """Run retention if the last run is older than the interval and no one else is running it. Ran or not."""
-    interval = settings.HORN_RETENTION_INTERVAL
+async def tick(interval: int | None = None) -> bool:
+    """Run retention if the last run is older than the interval (default HORN_RETENTION_INTERVAL) and no one
+    else is running it. Ran or not."""
+    interval = settings.HORN_RETENTION_INTERVAL if interval is None else interval
     if not interval:
         return False
     redis = get_redis()

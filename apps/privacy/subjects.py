@@ -53,7 +53,8 @@ def visitors(org_id: int, subject: Subject) -> list[Visitor]:
     rows = Visitor.objects.filter(org_id=org_id).order_by("created_at", "vid")
     found = list(rows.filter(pk=subject.uid) if subject.uid is not None else rows.filter(customer_id=subject.customer))
     if not found:
-        raise NotFound(f"no {subject.field} like that in this organisation", field=subject.field)
+        what = "visitor with this id" if subject.uid is not None else "visitor with this customer id"
+        raise NotFound(f"no {what} in this organisation", field=subject.field)
     return found
 
 
