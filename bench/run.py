@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import horn_scenarios, search_scenario
+from . import horn_scenarios, retention_scenario, search_scenario
 from .loadgen import Receiver, percentiles, stamp_text
 from .systems import RATE_LIMITS_ON, Horn, Limit, Naive, System, gather_limited, rss_kb
 
@@ -49,6 +49,10 @@ FULL = {
     "ratelimit_rate": 1000,
     "search_messages": 1_000_000,  # the target: search p99 <= 100 ms over a million stored messages
     "search_samples": 50,
+    "retention_messages": 1_000_000,  # the target: deleting a million messages under a 500 msg/s chat load
+    "retention_rate": 500,
+    "retention_window": 10,  # seconds per measured window of chat load
+    "retention_baseline_windows": 3,
 }
 SCENARIOS = (
     "chat",
@@ -61,6 +65,7 @@ SCENARIOS = (
     "connections",
     "ratelimit",
     "search",
+    "retention",
 )
 SMOKE = {
     "rooms": 10,
@@ -85,6 +90,10 @@ SMOKE = {
     "ratelimit_rate": 50,
     "search_messages": 10_000,
     "search_samples": 5,
+    "retention_messages": 10_000,
+    "retention_rate": 20,
+    "retention_window": 2,
+    "retention_baseline_windows": 1,
 }
 
 
@@ -349,8 +358,10 @@ async def run_system(system: System, cfg: dict, only: set[str]) -> dict:
             out["growth"] = await horn_scenarios.growth(system, cfg)
         if isinstance(system, Horn) and "robustness" in only:
             out["robustness"] = await horn_scenarios.robustness(system, cfg)
-        if isinstance(system, Horn) and "search" in only:  # last: it leaves a million messages behind
+        if isinstance(system, Horn) and "search" in only:  # late: it leaves a million messages behind
             out["search"] = await search_scenario.search(system, cfg)
+        if isinstance(system, Horn) and "retention" in only:  # in an org of its own, after the others
+            out["retention"] = await retention_scenario.retention(system, cfg)
         await system.close()
     finally:
         system.stop()
@@ -447,6 +458,11 @@ def table(results: dict) -> str:
         only(f"search at {se['messages']:,} msgs, {shape}: p50 / p99", f"{r['p50']} / {r['p99']}", "ms")
     only(f"search at {se['messages']:,} msgs, all shapes: p50 / p99", f"{se['all']['p50']} / {se['all']['p99']}", "ms")
     only(f"send at {se['messages']:,} indexed msgs: p50 / p99", f"{se['send_p50']} / {se['send_p99']}", "ms")
+    rt = h["retention"]
+    label = f"chat {rt['rate']}/s p50 / p99"
+    only(f"{label}, before a retention run", f"{rt['baseline']['p50']} / {rt['baseline']['p99']}", "ms")
+    only(f"{label}, while it deletes {rt['messages']:,} msgs", f"{rt['during']['p50']} / {rt['during']['p99']}", "ms")
+    only(f"retention run deleting {rt['messages']:,} msgs under load", rt["retention_s"], "s")
     rb = h["robustness"]
     only("Redis restarted mid-load: delivered", rb["redis_restart"]["delivered_ratio"])
     only("Redis restarted mid-load: worst delay", rb["redis_restart"]["max_ms"], "ms")
@@ -478,8 +494,11 @@ async def main(args) -> None:
         cfg = {**cfg, "rates": [int(r) for r in args.rates.split(",")]}
     if args.search_messages:
         cfg = {**cfg, "search_messages": args.search_messages}
+    if args.retention_messages:
+        cfg = {**cfg, "retention_messages": args.retention_messages}
     only = set(args.only.split(",")) if args.only else set(SCENARIOS)
-    for system in (Horn(18001), Limit(18002), Naive(18003)):
+    port = args.port
+    for system in (Horn(port), Limit(port + 1), Naive(port + 2)):
         if args.systems and system.name not in args.systems.split(","):
             continue
         print(f"== {system.name}", flush=True)
@@ -500,4 +519,8 @@ if __name__ == "__main__":
     parser.add_argument("--only", help="comma-separated subset of " + ",".join(SCENARIOS))
     parser.add_argument("--rates", help="chat-shaped rates, e.g. 500,1000")
     parser.add_argument("--search-messages", type=int, help="messages stored for the search scenario")
+    parser.add_argument("--retention-messages", type=int, help="messages the retention scenario deletes")
+    parser.add_argument(
+        "--port", type=int, default=18001, help="Horn's port; the limit and naive servers take the next two"
+    )
     asyncio.run(main(parser.parse_args()))

@@ -49,6 +49,9 @@ def test_the_smoke_benchmark_runs_all_systems_and_scenarios(tmp_path):
     search = horn["search"]
     assert search["messages"] == 10_000 and search["by_shape"]["rare word"]["chats"] > 0, search
     assert search["by_shape"]["Chinese"]["chats"] > 0 and search["by_shape"]["common word, page 2"]["chats"] > 0
+    retention = horn["retention"]
+    assert retention["messages"] == 10_000 and retention["messages_left"] == 0, retention
+    assert retention["delivered_ratio_min"] == 1.0 and retention["during"]["samples"] > 0, retention
     for label in ("off", "on"):  # the bench's own load is never throttled, limits on or off
         run_ = horn["ratelimit"][label]
         assert run_["accepted"] == run_["sent"] and run_["delivered_ratio"] == 1.0, horn["ratelimit"]
