@@ -34,8 +34,9 @@ from bench.search_load import load
 org = create_organisation(name="Retention")
 staff = create_staff(org=org, username="retention-agent", password="bench-password-1", name="Agent")
 loaded = load(org.pk, [staff.sid], {n})
-# Everything ended more than a day ago: a one-day retention finds it all old.
-Chat.objects.filter(org_id=org.pk).update(ended_at=F("ended_at") - timedelta(days=2))
+# Everything started and ended more than a day ago: a one-day retention finds it all old.
+two_days = timedelta(days=2)
+Chat.objects.filter(org_id=org.pk).update(created_at=F("created_at") - two_days, ended_at=F("ended_at") - two_days)
 RetentionPolicy.objects.create(org_id=org.pk, days=1)
 print(json.dumps({{"oid": org.pk, **loaded}}))
 """

@@ -9,7 +9,10 @@ from apps.files.actions import upload_storage
 from apps.files.models import Upload
 from apps.privacy import audit as audit_trail
 from apps.privacy.models import AuditEntry, RetentionPolicy
+from apps.realtime import presence
+from apps.realtime.publish import state_version_key
 from apps.visitors.models import Visit, Visitor
+from tests.conftest import _sync_redis
 from tests.helpers import error, join, ok, request_chat, snapshot, text, track
 
 from .helpers import CUSTOMER, audit, erase, export, set_retention, tell_story
@@ -154,6 +157,8 @@ def test_erase_redacts_messages_deletes_files_and_page_views_and_anonymises_the_
     other = tell_story(horn, world.acme.pk, world.alice)  # another visitor, said the same: untouched
     stored = Upload.objects.get(chat_id=story.chat_id).storage_name
     assert horn.get(story.file_src).status_code == 200
+    redis, uid = _sync_redis(), story.visitor.uid
+    assert redis.get(state_version_key(uid)) and redis.zscore(presence.key(world.acme.pk, "user"), uid)
 
     done = ok(erase(horn, world.alice, uid=story.visitor.uid))["erased"]
     assert done["visitors"] == 1 and done["files"] == 1 and done["page_views"] == 2 and done["messages"] >= 5
@@ -169,6 +174,9 @@ def test_erase_redacts_messages_deletes_files_and_page_views_and_anonymises_the_
     assert horn.get(story.file_src).status_code == 404
     assert not upload_storage().exists(stored)
     assert horn.get(other.file_src).status_code == 200
+    # Redis held only ids and counters about the visitor (no text); they are gone too.
+    assert redis.get(state_version_key(uid)) is None and redis.zscore(presence.key(world.acme.pk, "user"), uid) is None
+    assert redis.get(state_version_key(other.visitor.uid))
 
     details = ok(horn.get(f"/api/visitors/{story.visitor.uid}", headers=world.alice.auth))["visitor"]
     assert details["customer"] is None and details["pages"] == [] and details["name"] == ""
