@@ -43,7 +43,7 @@ from apps.visitors.models import Visit, Visitor
 
 from . import audit, subjects
 from .models import AuditEntry
-from .retention import delete_uploads
+from .retention import ANONYMOUS, delete_uploads
 from .subjects import Subject
 
 REDACTED = "(erased)"
@@ -94,15 +94,7 @@ def _erase(caller: Caller, subject: Subject, vids: list[str]) -> dict:
     with transaction.atomic():
         counts["page_views"] = Visit.objects.filter(visitor_id__in=vids).delete()[0]
         Chat.objects.filter(pk__in=own).update(rating_comment="")
-        Visitor.objects.filter(pk__in=vids).update(
-            name="",
-            fp="",
-            customer_id="",
-            customer_verified=False,
-            customer_name="",
-            customer_email="",
-            last_visit=None,
-        )
+        Visitor.objects.filter(pk__in=vids).update(**ANONYMOUS, last_visit=None)
         # The audit keeps the visitor ids (random, Horn's own) but never the erased customer id itself.
         target = subject.label if subject.uid is not None else f"customer sha256:{_digest(subject.customer)}"
         audit.record(org_id, actor=caller, action=AuditEntry.ERASE, target=target, details={**counts, "uids": vids})

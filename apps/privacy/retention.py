@@ -8,6 +8,9 @@ What "older than N days" means (cutoff = now - N days):
   An old chat goes with all its messages, members and files (the stored
   bytes too).
 - a page view (Visit) is old when it was recorded before the cutoff.
+- a visitor last seen before the cutoff who has no chat left is made
+  anonymous (name, fingerprint and customer fields cleared); the row stays,
+  so the id the widget stored keeps working.
 
 A run deletes in small batches, each its own short transaction: it reads a
 batch of keys with a plain (non-locking) SELECT, then deletes exactly those
@@ -26,19 +29,30 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from apps.accounts.auth import Caller
 from apps.chats.models import Chat, ChatMember, Message
 from apps.files.actions import upload_storage
 from apps.files.models import Upload
-from apps.visitors.models import Visit
+from apps.visitors.models import Visit, Visitor
 
 from . import audit
 from .errors import RetentionOutOfRange
 from .models import MAX_DAYS, MIN_DAYS, AuditEntry, RetentionPolicy
 
 log = logging.getLogger("horn.retention")
+
+# What an anonymous visitor row keeps: its random id and its times (erasure clears the same fields).
+ANONYMOUS = {
+    "name": "",
+    "fp": "",
+    "customer_id": "",
+    "customer_verified": False,
+    "customer_name": "",
+    "customer_email": "",
+}
 
 
 @dataclass
@@ -47,6 +61,7 @@ class Deleted:
     messages: int = 0
     files: int = 0
     visits: int = 0
+    visitors: int = 0  # anonymised
 
     def __bool__(self) -> bool:
         return any(asdict(self).values())
@@ -110,6 +125,19 @@ def run_org(org_id: int, cutoff: datetime, *, batch: int, stop: Callable[[], boo
             break
         with transaction.atomic():
             deleted.visits += Visit.objects.filter(pk__in=tids).delete()[1].get(Visit._meta.label, 0)
+        _pause()
+    # Not seen since the cutoff and no chat left: nothing is kept that needs to know who they were.
+    # The row stays (the widget's stored id keeps working), anonymous.
+    forgotten = (
+        Visitor.objects.filter(org_id=org_id, last_seen_at__lt=cutoff)
+        .exclude(Exists(Chat.objects.filter(creator_id=OuterRef("pk"))))
+        .filter(~Q(name="") | ~Q(fp="") | ~Q(customer_id="") | ~Q(customer_name="") | ~Q(customer_email=""))
+    )
+    while not stop():
+        vids = list(forgotten.order_by("pk").values_list("pk", flat=True)[:batch])
+        if not vids:
+            break
+        deleted.visitors += Visitor.objects.filter(pk__in=vids).update(**ANONYMOUS)
         _pause()
     return deleted
 

@@ -14,7 +14,7 @@ from apps.chats.models import Chat, ChatMember, Message
 from apps.files.models import Upload
 from apps.privacy import schedule
 from apps.privacy.models import AuditEntry
-from apps.visitors.models import Visit
+from apps.visitors.models import Visit, Visitor
 from tests.conftest import _sync_redis
 from tests.helpers import join, ok, request_chat, send, text, track
 
@@ -32,6 +32,7 @@ def age_chat(chat_id: str, days: int) -> None:
     Chat.objects.filter(pk=chat_id).update(created_at=then, ended_at=then if chat.ended_at else None)
     Message.objects.filter(chat_id=chat_id).update(created_at=then)
     Visit.objects.filter(visitor_id=chat.creator_id).update(created_at=then)
+    Visitor.objects.filter(pk=chat.creator_id).update(created_at=then, last_seen_at=then)
 
 
 def open_chat(client, org_id: int, staff, *lines: str) -> str:
@@ -76,15 +77,20 @@ def test_a_run_deletes_only_ended_chats_and_page_views_older_than_the_retention(
     # The open chat's page views are as old as any (40 days): page views go by their own age.
     assert open_visits == 1 and not Visit.objects.filter(visitor__chats__pk=open_old).exists()
     assert Visit.objects.filter(visitor_id=globex.visitor.uid).count() == 2
+    # Ann of the old chat is anonymous now; Ann of the recent one (and Globex's) still known.
+    customers = dict(Visitor.objects.values_list("vid", "customer_email"))
+    assert customers[old.visitor.uid] == "" and Visitor.objects.get(pk=old.visitor.uid).fp == ""
+    assert customers[recent.visitor.uid] == customers[globex.visitor.uid] == "ann@example.com"
     ok(text(horn, world.alice, open_old, "still here"))  # the open chat works on
 
     [entry] = ok(audit(horn, world.alice))["entries"][:1]
     assert entry["action"] == "retention_run" and entry["actor"] == {"id": "system", "name": ""}
-    assert {k: entry["details"][k] for k in ("days", "chats", "files", "visits")} == {
+    assert {k: entry["details"][k] for k in ("days", "chats", "files", "visits", "visitors")} == {
         "days": 30,
         "chats": 1,
         "files": 1,
         "visits": 3,
+        "visitors": 1,
     }
     assert entry["details"]["messages"] == kept[recent.chat_id][1]  # the same story, told twice
     assert not AuditEntry.objects.filter(org_id=world.globex.pk).exists()
@@ -110,7 +116,7 @@ def test_a_run_with_batches_of_two_deletes_everything_old(horn, world):
     assert not Visit.objects.filter(org_id=world.acme.pk, created_at__lt=days_ago(1)).exists()
     assert Chat.objects.filter(pk=fresh).exists() and Message.objects.filter(chat_id=fresh).exists()
     details = AuditEntry.objects.get(action=AuditEntry.RETENTION_RUN).details
-    assert (details["chats"], details["messages"], details["visits"]) == (3, messages, 3)
+    assert (details["chats"], details["messages"], details["visits"], details["visitors"]) == (3, messages, 3, 3)
 
 
 def test_a_second_run_waits_for_the_first_across_processes(horn, world):

@@ -28,5 +28,5 @@ class Command(BaseCommand):
         for org_id, deleted in results.items():
             self.stdout.write(
                 f"org {org_id}: deleted {deleted.chats} chats, {deleted.messages} messages, "
-                f"{deleted.files} files, {deleted.visits} page views"
+                f"{deleted.files} files, {deleted.visits} page views; {deleted.visitors} visitors made anonymous"
             )
