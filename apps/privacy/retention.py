@@ -133,11 +133,15 @@ def run_org(org_id: int, cutoff: datetime, *, batch: int, stop: Callable[[], boo
         .exclude(Exists(Chat.objects.filter(creator_id=OuterRef("pk"))))
         .filter(~Q(name="") | ~Q(fp="") | ~Q(customer_id="") | ~Q(customer_name="") | ~Q(customer_email=""))
     )
+    after = ""
     while not stop():
-        vids = list(forgotten.order_by("pk").values_list("pk", flat=True)[:batch])
+        # From where the last batch ended: the rows before it are anonymous or were left alone.
+        vids = list(forgotten.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:batch])
         if not vids:
             break
-        deleted.visitors += Visitor.objects.filter(pk__in=vids).update(**ANONYMOUS)
+        after = vids[-1]
+        # The conditions again: a visitor who came back (or opened a chat) since the SELECT is left alone.
+        deleted.visitors += forgotten.filter(pk__in=vids).update(**ANONYMOUS)
         _pause()
     return deleted
 
