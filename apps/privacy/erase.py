@@ -8,8 +8,8 @@
   Redacted text becomes "(erased)", files and images become such a text,
   personal fields of events (a rating's comment, an end reason, the customer
   staff identified) are dropped, and the search index forgets them.
-- Files of their chats and files they uploaded are deleted, bytes and rows:
-  their links answer 404.
+- Files of the chats they opened and files they uploaded are deleted, bytes
+  and rows: their links answer 404.
 - Page views (URL, referrer, IP, browser) are deleted; the visitor row stays,
   anonymous: no name, fingerprint, customer id, name or e-mail.
 - Chats, members, event messages and rating scores stay, so reports still
@@ -89,7 +89,8 @@ def _erase(caller: Caller, subject: Subject, vids: list[str]) -> dict:
         "visitors": len(vids),
         "chats": len(own) + len(joined),
         "messages": _redact_messages(scope, set(vids)),
-        "files": delete_uploads(subjects.uploads(org_id, own + joined, vids)),
+        # Files of the chats they opened and files they uploaded: the files whose messages were redacted.
+        "files": delete_uploads(subjects.uploads(org_id, own, vids)),
     }
     with transaction.atomic():
         counts["page_views"] = Visit.objects.filter(visitor_id__in=vids).delete()[0]
