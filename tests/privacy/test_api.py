@@ -14,6 +14,7 @@ from apps.realtime.publish import state_version_key
 from apps.visitors.models import Visit, Visitor
 from tests.conftest import _sync_redis
 from tests.helpers import error, join, ok, request_chat, snapshot, text, track
+from tests.visitors.test_identity import customer
 
 from .helpers import CUSTOMER, audit, erase, export, set_retention, tell_story
 
@@ -231,3 +232,21 @@ def test_the_audit_trail_is_paged_newest_first_and_per_organisation(horn, world)
     second = ok(audit(horn, world.alice, page=2))
     assert second["has_more"] is False and [e["details"] for e in second["entries"]] == [{"n": 0}]
     assert ok(audit(horn, world.charlie))["entries"] == []
+
+
+def test_erasing_one_device_of_a_verified_customer_redacts_only_its_own_words_in_the_shared_chat(horn, world):
+    phone = track(horn, world.acme.pk, customer=customer(world.acme))
+    chat_id = request_chat(horn, phone)
+    join(horn, world.alice, chat_id)
+    ok(text(horn, phone, chat_id, "the phone asks about the parcel"))
+    laptop = track(horn, world.acme.pk, customer=customer(world.acme))
+    assert request_chat(horn, laptop) == chat_id  # the customer's open chat, shared
+    ok(text(horn, laptop, chat_id, "the laptop lives at 5 Oakroad"))
+
+    done = ok(erase(horn, world.alice, uid=laptop.uid))["erased"]
+    assert (done["visitors"], done["chats"], done["messages"]) == (1, 1, 1)
+    history = ok(horn.get("/api/chat/history", params={"chat": chat_id}, headers=world.alice.auth))["msgs"]
+    texts = {m["from"]["id"]: m["text"] for m in history if m["type"] == "text"}
+    assert texts == {phone.uid: "the phone asks about the parcel", laptop.uid: "(erased)"}
+    assert Chat.objects.get(pk=chat_id).state == "active"  # the phone's chat goes on
+    assert Visitor.objects.get(pk=phone.uid).customer_verified is True
