@@ -496,6 +496,8 @@ async def main(args) -> None:
         cfg = {**cfg, "search_messages": args.search_messages}
     if args.retention_messages:
         cfg = {**cfg, "retention_messages": args.retention_messages}
+    if args.retention_rate:
+        cfg = {**cfg, "retention_rate": args.retention_rate}
     only = set(args.only.split(",")) if args.only else set(SCENARIOS)
     port = args.port
     for system in (Horn(port), Limit(port + 1), Naive(port + 2)):
@@ -520,6 +522,7 @@ if __name__ == "__main__":
     parser.add_argument("--rates", help="chat-shaped rates, e.g. 500,1000")
     parser.add_argument("--search-messages", type=int, help="messages stored for the search scenario")
     parser.add_argument("--retention-messages", type=int, help="messages the retention scenario deletes")
+    parser.add_argument("--retention-rate", type=int, help="chat msg/s while it deletes (default 500)")
     parser.add_argument(
         "--port", type=int, default=18001, help="Horn's port; the limit and naive servers take the next two"
     )

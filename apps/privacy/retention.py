@@ -44,6 +44,10 @@ from .models import MAX_DAYS, MIN_DAYS, AuditEntry, RetentionPolicy
 
 log = logging.getLogger("horn.retention")
 
+# Rest after each batch this many times as long as the batch took: a run flat out (a fixed 20 ms rest)
+# took most of two cores and the database from live chats, and their p99 rose 9x (docs/benchmark.md).
+REST_FACTOR = 2.0
+
 # What an anonymous visitor row keeps: its random id and its times (erasure clears the same fields).
 ANONYMOUS = {
     "name": "",
@@ -119,13 +123,14 @@ def run_org(org_id: int, cutoff: datetime, *, batch: int, stop: Callable[[], boo
         _delete_chats(chat_ids, batch, deleted, stop)
     old_visits = Visit.objects.filter(org_id=org_id, created_at__lt=cutoff).order_by("pk")
     while not stop():
+        started = time.monotonic()
         # Track ids start with their time (apps.core.ids), so the oldest come first in pk order.
         tids = list(old_visits.values_list("pk", flat=True)[:batch])
         if not tids:
             break
         with transaction.atomic():
             deleted.visits += Visit.objects.filter(pk__in=tids).delete()[1].get(Visit._meta.label, 0)
-        _pause()
+        _rest(started)
     # Not seen since the cutoff and no chat left: nothing is kept that needs to know who they were.
     # The row stays (the widget's stored id keeps working), anonymous.
     forgotten = (
@@ -135,6 +140,7 @@ def run_org(org_id: int, cutoff: datetime, *, batch: int, stop: Callable[[], boo
     )
     after = ""
     while not stop():
+        started = time.monotonic()
         # From where the last batch ended: the rows before it are anonymous or were left alone.
         vids = list(forgotten.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:batch])
         if not vids:
@@ -142,7 +148,7 @@ def run_org(org_id: int, cutoff: datetime, *, batch: int, stop: Callable[[], boo
         after = vids[-1]
         # The conditions again: a visitor who came back (or opened a chat) since the SELECT is left alone.
         deleted.visitors += forgotten.filter(pk__in=vids).update(**ANONYMOUS)
-        _pause()
+        _rest(started)
     return deleted
 
 
@@ -150,13 +156,15 @@ def _delete_chats(chat_ids: list[str], batch: int, deleted: Deleted, stop: Calla
     """The messages first, `batch` at a time; then files, members and the chat rows themselves."""
     messages = Message.objects.filter(chat_id__in=chat_ids)
     while not stop():
+        started = time.monotonic()
         mids = list(messages.values_list("pk", flat=True)[:batch])
         if not mids:
             break
         deleted.messages += Message.objects.filter(pk__in=mids).delete()[0]
-        _pause()
+        _rest(started)
     if stop():
         return
+    started = time.monotonic()
     deleted.files += delete_uploads(Upload.objects.filter(chat_id__in=chat_ids))
     with transaction.atomic():
         ChatMember.objects.filter(chat_id__in=chat_ids).delete()
@@ -164,7 +172,7 @@ def _delete_chats(chat_ids: list[str], batch: int, deleted: Deleted, stop: Calla
         counts = Chat.objects.filter(pk__in=chat_ids, state=Chat.ENDED).delete()[1]
     deleted.chats += counts.get(Chat._meta.label, 0)
     deleted.messages += counts.get(Message._meta.label, 0)
-    _pause()
+    _rest(started)
 
 
 def delete_uploads(uploads) -> int:
@@ -177,6 +185,11 @@ def delete_uploads(uploads) -> int:
     return Upload.objects.filter(pk__in=[pk for pk, _ in rows]).delete()[0]
 
 
-def _pause() -> None:
-    if settings.HORN_RETENTION_PAUSE_MS:
-        time.sleep(settings.HORN_RETENTION_PAUSE_MS / 1000)
+def _rest(started: float) -> None:
+    """Rest after a batch: REST_FACTOR times as long as it took, at least HORN_RETENTION_PAUSE_MS.
+
+    Proportional, so a run backs off by itself when the database is busy (its batches take longer)
+    and never holds more than 1 / (1 + REST_FACTOR) of the database's time.
+    """
+    took = time.monotonic() - started
+    time.sleep(max(settings.HORN_RETENTION_PAUSE_MS / 1000, REST_FACTOR * took))
