@@ -45,7 +45,8 @@ from .models import MAX_DAYS, MIN_DAYS, AuditEntry, RetentionPolicy
 log = logging.getLogger("horn.retention")
 
 # Rest after each batch this many times as long as the batch took: a run flat out (a fixed 20 ms rest)
-# took most of two cores and the database from live chats, and their p99 rose 9x (docs/benchmark.md).
+# raised live chats' p99 9x at 100 msg/s; this brought it within 1.2x there, not yet within 2x at 500
+# msg/s (docs/benchmark.md).
 REST_FACTOR = 2.0
 
 # What an anonymous visitor row keeps: its random id and its times (erasure clears the same fields).
