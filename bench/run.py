@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import console_start, horn_scenarios, integrations_load, search_scenario
+from . import console_start, horn_scenarios, integrations_load, retention_scenario, search_scenario
 from .loadgen import Receiver, percentiles, stamp_text
 from .systems import RATE_LIMITS_ON, Horn, Limit, Naive, System, gather_limited, rss_kb
 
@@ -59,8 +59,12 @@ FULL = {
     "console_chats": 50,  # issue 12: console start with 50 open chats and 500 visitors online
     "console_visitors": 500,
     "console_runs": 20,
+    "retention_messages": 1_000_000,  # the issue's target: deleting a million messages under a 500 msg/s chat load
+    "retention_rate": 500,
+    "retention_window": 10,  # seconds per measured window of chat load
+    "retention_baseline_windows": 3,
 }
-# Ports of the three systems; another may be named so a short run can go beside a full one.
+# Horn's port (BENCH_PORT or --port); the limit and naive servers take the next two.
 BENCH_PORT = int(os.environ.get("BENCH_PORT", "18001"))
 SCENARIOS = (
     "chat",
@@ -75,6 +79,7 @@ SCENARIOS = (
     "console",
     "search",
     "integrations",
+    "retention",
 )
 SMOKE = {
     "rooms": 10,
@@ -108,6 +113,10 @@ SMOKE = {
     "console_chats": 5,
     "console_visitors": 20,
     "console_runs": 2,
+    "retention_messages": 10_000,
+    "retention_rate": 20,
+    "retention_window": 2,
+    "retention_baseline_windows": 1,
 }
 
 
@@ -374,8 +383,10 @@ async def run_system(system: System, cfg: dict, only: set[str]) -> dict:
             out["robustness"] = await horn_scenarios.robustness(system, cfg)
         if isinstance(system, Horn) and "console" in only:
             out["console"] = await console_start.console_start(system, cfg)
-        if isinstance(system, Horn) and "search" in only:  # last: it leaves a million messages behind
+        if isinstance(system, Horn) and "search" in only:  # late: it leaves a million messages behind
             out["search"] = await search_scenario.search(system, cfg)
+        if isinstance(system, Horn) and "retention" in only:  # in an org of its own, after the others
+            out["retention"] = await retention_scenario.retention(system, cfg)
         await system.close()
     finally:
         system.stop()
@@ -482,6 +493,11 @@ def table(results: dict) -> str:
         f"{cs['p50']} / {cs['p99']}",
         "ms",
     )
+    rt = h["retention"]
+    label = f"chat {rt['rate']}/s p50 / p99"
+    only(f"{label}, before a retention run", f"{rt['baseline']['p50']} / {rt['baseline']['p99']}", "ms")
+    only(f"{label}, while it deletes {rt['messages']:,} msgs", f"{rt['during']['p50']} / {rt['during']['p99']}", "ms")
+    only(f"retention run deleting {rt['messages']:,} msgs under load", rt["retention_s"], "s")
     rb = h["robustness"]
     only("Redis restarted mid-load: delivered", rb["redis_restart"]["delivered_ratio"])
     only("Redis restarted mid-load: worst delay", rb["redis_restart"]["max_ms"], "ms")
@@ -513,8 +529,13 @@ async def main(args) -> None:
         cfg = {**cfg, "rates": [int(r) for r in args.rates.split(",")]}
     if args.search_messages:
         cfg = {**cfg, "search_messages": args.search_messages}
+    if args.retention_messages:
+        cfg = {**cfg, "retention_messages": args.retention_messages}
+    if args.retention_rate:
+        cfg = {**cfg, "retention_rate": args.retention_rate}
     only = set(args.only.split(",")) if args.only else set(SCENARIOS)
-    for system in (Horn(BENCH_PORT), Limit(BENCH_PORT + 1), Naive(BENCH_PORT + 2)):
+    port = args.port
+    for system in (Horn(port), Limit(port + 1), Naive(port + 2)):
         if args.systems and system.name not in args.systems.split(","):
             continue
         print(f"== {system.name}", flush=True)
@@ -535,4 +556,9 @@ if __name__ == "__main__":
     parser.add_argument("--only", help="comma-separated subset of " + ",".join(SCENARIOS))
     parser.add_argument("--rates", help="chat-shaped rates, e.g. 500,1000")
     parser.add_argument("--search-messages", type=int, help="messages stored for the search scenario")
+    parser.add_argument("--retention-messages", type=int, help="messages the retention scenario deletes")
+    parser.add_argument("--retention-rate", type=int, help="chat msg/s while it deletes (default 500)")
+    parser.add_argument(
+        "--port", type=int, default=BENCH_PORT, help="Horn's port; the limit and naive servers take the next two"
+    )
     asyncio.run(main(parser.parse_args()))

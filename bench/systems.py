@@ -28,11 +28,11 @@ from .loadgen import RawHttp, Receiver, dumps
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
-# Another database / Redis db may be named, so a short run can go beside a full one (bench/grpc_load.py).
+# A shared machine runs several benchmarks: each may name its own database, Redis db and data directory.
 BENCH_DB = os.environ.get("BENCH_DB", "horn_bench")
 HTTP_POOL = 64  # concurrent POSTs in flight at most (open loop: sends queue here if Horn falls behind)
 HORN_REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
-BENCH_DATA = Path(tempfile.gettempdir()) / "horn-bench-data"
+BENCH_DATA = Path(os.environ.get("BENCH_DATA_DIR", Path(tempfile.gettempdir()) / "horn-bench-data"))
 NAIVE_REDIS = "redis://127.0.0.1:6379/12"
 
 
@@ -192,6 +192,8 @@ class Horn(System):
             # people: real limits would refuse it. Scenarios measure Horn without them; the
             # "ratelimit" scenario measures what checking them costs (RATE_LIMITS_ON).
             "HORN_RATE_LIMITS": "0",
+            # Retention runs only when a scenario starts it (the schedule would start one a minute in).
+            "HORN_RETENTION_INTERVAL": "0",
             **(extra_env or {}),
         }
 

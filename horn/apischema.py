@@ -29,6 +29,7 @@ from apps.files import views as files
 from apps.guard import views as guard
 from apps.integrations import views as integrations
 from apps.monitor import views as monitor
+from apps.privacy import views as privacy
 from apps.realtime import views as realtime
 from apps.reports import views as reports
 from apps.visitors import views as visitors
@@ -504,6 +505,43 @@ API = {
             },
             auth=ADMIN,
         )
+    },
+    privacy.retention_policy: {
+        "GET": dict(summary="The org's retention", tags=["admin"], responses=answers(ok()), auth=ADMIN),
+        "PUT": dict(
+            summary="Set the retention (days, or null: keep everything)",
+            tags=["admin"],
+            request=privacy.RetentionIn,
+            responses=answers(ok()),
+            auth=ADMIN,
+        ),  # fmt: skip
+    },
+    privacy.export: {
+        "GET": dict(
+            summary="Everything held about one visitor or customer id, as JSON (GDPR)",
+            tags=["admin"],
+            parameters=[q("uid", "a visitor uid"), q("customer", "a customer id")],
+            responses=answers(OBJ),
+            auth=ADMIN,
+        )  # fmt: skip
+    },
+    privacy.erase: {
+        "POST": dict(
+            summary="Erase one visitor or customer id (GDPR)",
+            tags=["admin"],
+            request=privacy.SubjectIn,
+            responses=answers(ok()),
+            auth=ADMIN,
+        )  # fmt: skip
+    },
+    privacy.audit_trail: {
+        "GET": dict(
+            summary="The audit trail, newest first",
+            tags=["admin"],
+            parameters=[q("page", "1, 2, ...", type_=int)],
+            responses=answers(ok()),
+            auth=ADMIN,
+        )  # fmt: skip
     },
     monitor.ping: {
         "GET": dict(summary="Health and this node's numbers", tags=["monitor"], responses=answers(OBJ), auth=NONE)

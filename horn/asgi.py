@@ -32,6 +32,7 @@ from apps.core.http import json_response  # noqa: E402
 from apps.integrations import delivery as webhook_delivery  # noqa: E402
 from apps.integrations import stream as event_stream  # noqa: E402
 from apps.integrations.botsocket import bot_socket  # noqa: E402
+from apps.privacy import schedule as retention_schedule  # noqa: E402
 from apps.realtime.consumers import push_socket  # noqa: E402
 from apps.realtime.hub import hub  # noqa: E402
 
@@ -167,18 +168,20 @@ async def http(scope, receive, send):
 
 
 async def lifespan(scope, receive, send):
-    """Start the push hub (with the node's registration), the event-stream relay and the webhook worker.
+    """Start the push hub (with the node's registration), the event-stream relay, the webhook worker and the
+    retention schedule (apps/privacy/schedule.py).
 
     With HORN_GRPC_PORT, the Support gRPC service (apps/grpcapi) runs beside them on this
     worker's event loop, and stops first, gracefully.
     """
-    grpc_server = None
+    grpc_server = retention = None
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
             await hub.start()
             await event_stream.start()
             await webhook_delivery.start()
+            retention = asyncio.create_task(retention_schedule.loop())
             if settings.HORN_GRPC_PORT:
                 from apps.grpcapi import server as grpc_api
 
@@ -187,6 +190,8 @@ async def lifespan(scope, receive, send):
         elif message["type"] == "lifespan.shutdown":
             if grpc_server is not None:
                 await grpc_server.stop()
+            if retention is not None:
+                retention.cancel()
             await webhook_delivery.stop()
             await event_stream.stop()
             await hub.stop()

@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served by Horn (no third-party requests)
     "apps.reports",
+    "apps.privacy",
 ]
 
 # The console and admin go through the full stack. The hot API paths do not:
@@ -427,3 +428,13 @@ HORN_TRUSTED_PROXIES = env_str("HORN_TRUSTED_PROXIES")
 # drops every process's copy at once (apps/guard/banlist.py), so this only
 # bounds the damage of a lost notice.
 HORN_BAN_CACHE_TTL = env_int("HORN_BAN_CACHE_TTL", 10, minimum=1)
+
+# --- Retention (apps/privacy, docs/privacy.md) ------------------------------
+# Seconds between scheduled retention runs (one process of the cluster runs each, under a
+# Redis lock); 0 turns the schedule off (`manage.py horn_retention` still runs by hand).
+HORN_RETENTION_INTERVAL = env_int("HORN_RETENTION_INTERVAL", 3600, minimum=0)
+# Rows per delete: each batch is one short transaction that locks only its own rows.
+HORN_RETENTION_BATCH = env_int("HORN_RETENTION_BATCH", 200, minimum=1)
+# Milliseconds of rest between batches at least (a run also rests twice as long as each batch took,
+# apps/privacy/retention.py), so a large run leaves the database to live chats.
+HORN_RETENTION_PAUSE_MS = env_int("HORN_RETENTION_PAUSE_MS", 20, minimum=0)

@@ -14,6 +14,8 @@ from apps.guard import views as guard
 from apps.integrations import views as integrations
 from apps.integrations.pages import integrations_page
 from apps.monitor import views as monitor
+from apps.privacy import pages as privacy_pages
+from apps.privacy import views as privacy
 from apps.realtime import views as realtime
 from apps.reports import metrics
 from apps.reports import pages as reports_pages
@@ -55,6 +57,10 @@ urlpatterns = [
     path("api/webhooks/<str:hook_id>", integrations.webhook_one),
     path("api/webhooks/<str:hook_id>/deliveries", integrations.deliveries),
     path("api/webhooks/<str:hook_id>/deliveries/<str:delivery_id>/replay", integrations.replay),
+    path("api/privacy/retention", privacy.retention_policy),
+    path("api/privacy/export", privacy.export),
+    path("api/privacy/erase", privacy.erase),
+    path("api/privacy/audit", privacy.audit_trail),
     path("files/<str:upload_id>/<str:name>", files.download),
     path("images", files.upload_b64_image),
     path("images/<str:upload_id>", files.image),
@@ -71,6 +77,7 @@ urlpatterns = [
     path("org/settings/preview/", settings_views.widget_preview, name="org-settings-preview"),
     path("org/reports/", reports_pages.reports, name="org-reports"),
     path("org/live/", reports_pages.live, name="org-live"),
+    path("org/privacy/", privacy_pages.privacy, name="org-privacy"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("password-reset/", account_pages.forgot_password, name="forgot_password"),
     path("set-password/<str:token>/", account_pages.set_password, name="set_password"),

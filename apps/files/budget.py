@@ -20,8 +20,8 @@ from apps.core.redis import get_redis
 WINDOW = 24 * 3600  # seconds
 
 
-def _key(caller: Caller) -> str:
-    return f"horn:upload-budget:{caller.org_id}:{caller.uid}"
+def budget_key(org_id: int, uid: str) -> str:
+    return f"horn:upload-budget:{org_id}:{uid}"
 
 
 @asynccontextmanager
@@ -30,7 +30,7 @@ async def reserved(caller: Caller, size: int, field: str = "file"):
     if caller.role != USER:
         yield
         return
-    redis, key = get_redis(), _key(caller)
+    redis, key = get_redis(), budget_key(caller.org_id, caller.uid)
     async with redis.pipeline(transaction=True) as pipe:
         pipe.set(key, 0, ex=WINDOW, nx=True)  # the first upload of a window starts its clock
         pipe.incrby(key, size)

@@ -52,6 +52,9 @@ def test_the_smoke_benchmark_runs_all_systems_and_scenarios(tmp_path):
     assert search["baseline_ping"]["p50"] > 0, search
     console = horn["console"]  # Chromium logged in and saw every chat and visitor, each run
     assert (console["chats"], console["visitors"], console["runs"]) == (5, 20, 2) and console["p99"] > 0, console
+    retention = horn["retention"]
+    assert retention["messages"] == 10_000 and retention["messages_left"] == 0, retention
+    assert retention["delivered_ratio_min"] == 1.0 and retention["during"]["samples"] > 0, retention
     for label in ("off", "on"):  # the bench's own load is never throttled, limits on or off
         run_ = horn["ratelimit"][label]
         assert run_["accepted"] == run_["sent"] and run_["delivered_ratio"] == 1.0, horn["ratelimit"]
