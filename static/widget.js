@@ -1283,6 +1283,15 @@
   /* Above the log: the greeting, pre-chat fields, or the offline form; none once a chat runs. */
   P.renderForm = function (cfg) {
     var f = this.formEl, self = this;
+    // Any push or connection change redraws the panel: what the visitor typed (and where) survives it.
+    var kept = {}, active = this.shadow.activeElement, focusName = active && f.contains(active) ? active.name : null;
+    f.querySelectorAll("input, textarea").forEach(function (x) { kept[x.name] = x.value; });
+    var oldHint = f.querySelector(".hint");
+    var keep = function (input) {
+      if (kept[input.name]) input.value = kept[input.name];
+      if (focusName === input.name) W.setTimeout(function () { input.focus(); });
+      return input;
+    };
     while (f.firstChild) f.removeChild(f.firstChild);
     var noChat = !this.chat || this.chat.state === "ended" && !this.ratingFor;
     if (this.error || !cfg || !noChat || this.msgs.length || this.outbox().length) {
@@ -1293,12 +1302,12 @@
     f.hidden = false;
     var w = cfg.widget, pre = w.pre_chat, closed = this.available && !this.available.open && w.offline_form;
     f.appendChild(el("p", { text: closed ? this.t("offlineText") : w.greeting || this.t("greeting") }));
-    var fields = [], hint = el("p", { cls: "hint", role: "alert" });
+    var fields = [], hint = el("p", { cls: "hint", role: "alert", text: oldHint ? oldHint.textContent : "" });
     var field = function (key, type) {
       // The offline form always asks for an e-mail (how else to answer?) and offers a name.
       var mode = !closed ? pre[key] : key === "email" ? "required" : pre[key] === "required" ? "required" : "optional";
       if (mode === "off") return;
-      var input = el("input", { type: type, name: key, autocomplete: key, required: mode === "required" });
+      var input = keep(el("input", { type: type, name: key, autocomplete: key, required: mode === "required" }));
       fields.push({ key: key, input: input, required: mode === "required" });
       f.appendChild(el("label", null, [self.t(key) + (mode === "required" ? "" : " " + self.t("optional")), input]));
     };
@@ -1322,7 +1331,7 @@
       // The offline form: details and a message, sent into an offline chat staff find when they come.
       // (a class, not a style attribute: a host page's CSP may forbid inline styles; sheets adopted are fine)
       f.insertBefore(el("h3", { cls: "ftitle", text: this.t("offlineTitle") }), f.firstChild);
-      var msg = el("textarea", { rows: "4", name: "message" });
+      var msg = keep(el("textarea", { rows: "4", name: "message" }));
       f.appendChild(el("label", null, [this.t("message"), msg]));
       f.appendChild(hint);
       f.appendChild(el("button", {

@@ -68,6 +68,10 @@ def test_with_nobody_available_the_visitor_leaves_a_message_in_the_offline_form(
     screenshot(page, "widget-offline-form")
     w.get_by_role("button", name="Send").click()
     expect(w.get_by_text("Please enter a valid e-mail.")).to_be_visible()
+    # A redraw (any push or connection change does one) keeps what she typed, and the hint.
+    page.evaluate("Horn.show()")
+    expect(w.get_by_role("textbox", name="Message", exact=True)).to_have_value("Do you have the Fjord mug in green?")
+    expect(w.get_by_text("Please enter a valid e-mail.")).to_be_visible()
     w.get_by_label("Your e-mail").fill("maja@example.com")
     w.get_by_role("button", name="Send").click()
     expect(w.locator(".msg.me:not(.pending)", has_text="Do you have the Fjord mug in green?")).to_be_visible()
