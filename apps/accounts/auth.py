@@ -265,6 +265,13 @@ async def authenticate_staff(request) -> Caller:
     return caller
 
 
+async def authenticate_admin(request) -> Caller:
+    """An admin of the org (admin pages' APIs): anyone else gets 401, or 403 2004."""
+    caller = await authenticate_staff(request)
+    require_admin(caller)
+    return caller
+
+
 def require_staff(caller: Caller) -> None:
     if not caller.is_staff:
         raise Forbidden("only staff may call this")

@@ -10,7 +10,7 @@ from apps.core.http import api_view, json_body, ok
 from apps.core.validation import validate
 
 from . import hours
-from .auth import authenticate_staff, require_admin
+from .auth import authenticate_admin
 from .orgsettings import SettingsIn, read_settings, rotate_secret, update_settings
 from .pages import CONSOLE_CSP, admin_page
 
@@ -18,8 +18,7 @@ from .pages import CONSOLE_CSP, admin_page
 @api_view("GET", "PATCH")
 async def org_settings(request):
     """GET: the caller's org's settings; PATCH: change any of them (docs/settings.md)."""
-    caller = await authenticate_staff(request)
-    require_admin(caller)
+    caller = await authenticate_admin(request)
     if request.method == "GET":
         return ok(**await db(read_settings, org_id=caller.org_id))
     changes = validate(SettingsIn, json_body(request))
@@ -29,8 +28,7 @@ async def org_settings(request):
 @api_view("POST")
 async def org_secret(request):
     """POST /api/org/settings/secret: a new identity-verification secret, shown in this answer only."""
-    caller = await authenticate_staff(request)
-    require_admin(caller)
+    caller = await authenticate_admin(request)
     return ok(secret=await db(rotate_secret, org_id=caller.org_id))
 
 

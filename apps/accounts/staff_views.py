@@ -17,7 +17,7 @@ from apps.core.validation import StrictBooleanField, StrictCharField, StrictInte
 from apps.realtime import presence
 
 from . import selectors, team
-from .auth import STAFF, authenticate_staff, forget_caller, require_admin, require_own_org
+from .auth import STAFF, authenticate_admin, forget_caller, require_own_org
 from .models import Staff
 
 QUEUE_LEN = 64  # apps.chats.models.Chat.queue
@@ -65,12 +65,6 @@ class ChangeIn(StrictSerializer):
     max_chats = _capacity(required=False)
     queues = QueuesField(required=False)
     active = StrictBooleanField(required=False)
-
-
-async def authenticate_admin(request):
-    caller = await authenticate_staff(request)
-    require_admin(caller)
-    return caller
 
 
 def _sid(raw: str) -> str:

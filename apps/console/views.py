@@ -14,8 +14,8 @@ from django.conf import settings
 from apps.accounts.views import authenticate_person
 from apps.core import ids
 from apps.core.db import db
-from apps.core.errors import BadId, MissingField, NotFound
-from apps.core.http import api_view, json_body, ok
+from apps.core.errors import BadId, MissingField
+from apps.core.http import api_view, json_body, ok, path_id
 from apps.core.validation import StrictBooleanField, StrictCharField, StrictSerializer, validate
 
 from . import actions, selectors
@@ -24,7 +24,6 @@ from .models import SHORTCUT_LEN
 # Lower-case letters, digits, "-" and "_", starting with a letter or digit: typed after "/" and
 # matched as the agent types, so no spaces and no case to get wrong.
 SHORTCUT = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-MAX_ID = 2**63 - 1
 
 
 class ShortcutField(StrictCharField):
@@ -49,9 +48,7 @@ class CannedChange(StrictSerializer):
 
 
 def _id(raw: str) -> int:
-    if not raw.isdigit() or int(raw) > MAX_ID:
-        raise NotFound("canned response not found", field="id")
-    return int(raw)
+    return path_id(raw, "canned response")
 
 
 @api_view("GET", "POST")

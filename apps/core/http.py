@@ -20,6 +20,7 @@ from .errors import (
     MethodNotAllowed,
     MissingField,
     NoSuchEndpoint,
+    NotFound,
     ServiceUnavailable,
 )
 
@@ -93,6 +94,13 @@ def api_view(*methods: str):
         return csrf_exempt(wrapper)
 
     return decorate
+
+
+def path_id(raw: str, what: str) -> int:
+    """A numeric id from the URL; anything else is the same 404 as an id that does not exist."""
+    if not raw.isdigit() or int(raw) > 2**63 - 1:  # a database's bigint
+        raise NotFound(f"{what} not found", field="id")
+    return int(raw)
 
 
 def json_body(request) -> dict:

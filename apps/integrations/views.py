@@ -10,16 +10,14 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from apps.accounts.auth import authenticate_staff, require_admin
+from apps.accounts.auth import authenticate_admin
 from apps.core.db import db
 from apps.core.errors import InvalidValue, MissingField, NotFound
-from apps.core.http import api_view, json_body, ok, query
+from apps.core.http import api_view, json_body, ok, path_id, query
 from apps.core.validation import StrictBooleanField, StrictCharField, StrictSerializer, validate
 
 from . import keys, webhooks
 from .models import WebhookDelivery
-
-MAX_ID = 2**63 - 1
 
 
 class WebhookIn(StrictSerializer):
@@ -35,21 +33,13 @@ class WebhookChange(StrictSerializer):
     active = StrictBooleanField(required=False)
 
 
-async def _admin(request):
-    caller = await authenticate_staff(request)
-    require_admin(caller)
-    return caller
-
-
 def _id(raw: str) -> int:
-    if not raw.isdigit() or int(raw) > MAX_ID:
-        raise NotFound("webhook not found", field="id")
-    return int(raw)
+    return path_id(raw, "webhook")
 
 
 @api_view("GET", "POST")
 async def webhooks_view(request):
-    caller = await _admin(request)
+    caller = await authenticate_admin(request)
     if request.method == "GET":
         return ok(data=await db(webhooks.list_webhooks, caller))
     data = validate(WebhookIn, json_body(request))
@@ -59,7 +49,7 @@ async def webhooks_view(request):
 
 @api_view("GET", "PATCH", "DELETE")
 async def webhook_one(request, hook_id: str):
-    caller = await _admin(request)
+    caller = await authenticate_admin(request)
     pk = _id(hook_id)
     if request.method == "GET":
         return ok(webhook=await db(webhooks.get_webhook, caller, pk))
@@ -74,7 +64,7 @@ async def webhook_one(request, hook_id: str):
 
 @api_view("GET")
 async def deliveries(request, hook_id: str):
-    caller = await _admin(request)
+    caller = await authenticate_admin(request)
     state = query(request, "state", max_length=10)
     if state and state not in dict(WebhookDelivery.STATES):
         raise InvalidValue("state is pending, delivered or failed", field="state")
@@ -86,7 +76,7 @@ async def deliveries(request, hook_id: str):
 
 @api_view("POST")
 async def replay(request, hook_id: str, delivery_id: str):
-    caller = await _admin(request)
+    caller = await authenticate_admin(request)
     if len(delivery_id) > 32:
         raise NotFound("delivery not found", field="delivery")
     return ok(delivery=await db(webhooks.replay, caller, _id(hook_id), delivery_id))
@@ -98,7 +88,7 @@ class KeyIn(StrictSerializer):
 
 @api_view("GET", "POST")
 async def keys_view(request):
-    caller = await _admin(request)
+    caller = await authenticate_admin(request)
     if request.method == "GET":
         return ok(data=await db(keys.list_keys, caller.org_id))
     data = validate(KeyIn, json_body(request))
@@ -107,7 +97,7 @@ async def keys_view(request):
 
 @api_view("DELETE")
 async def key_one(request, key_id: str):
-    caller = await _admin(request)
+    caller = await authenticate_admin(request)
     if len(key_id) > 40:
         raise NotFound("API key not found", field="id")
     return ok(key=await db(keys.revoke_key, caller.org_id, key_id))

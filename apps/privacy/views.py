@@ -6,8 +6,7 @@ Thin views: parse, authenticate, authorise, call one action.
 
 from __future__ import annotations
 
-from apps.accounts.auth import require_admin
-from apps.accounts.views import authenticate_person
+from apps.accounts.auth import authenticate_admin
 from apps.core.db import db
 from apps.core.errors import InvalidValue
 from apps.core.http import api_view, json_body, json_response, ok, query
@@ -30,15 +29,9 @@ class SubjectIn(StrictSerializer):
     customer = StrictCharField(required=False, max_length=CUSTOMER_ID_LEN)
 
 
-async def _admin(request):
-    caller = await authenticate_person(request)
-    require_admin(caller)
-    return caller
-
-
 @api_view("GET", "PUT")
 async def retention_policy(request):
-    caller = await _admin(request)
+    caller = await authenticate_admin(request)
     if request.method == "PUT":
         days = validate(RetentionIn, json_body(request))["days"]
         return ok(days=await db(retention.set_days, caller, days))
@@ -47,14 +40,14 @@ async def retention_policy(request):
 
 @api_view("GET")
 async def export(request):
-    caller = await _admin(request)
+    caller = await authenticate_admin(request)
     subject = subjects.parse(query(request, "uid"), query(request, "customer", max_length=CUSTOMER_ID_LEN))
     return json_response(await db(export_subject, caller, subject))
 
 
 @api_view("POST")
 async def erase(request):
-    caller = await _admin(request)
+    caller = await authenticate_admin(request)
     data = validate(SubjectIn, json_body(request))
     subject = subjects.parse(data.get("uid"), data.get("customer"))
     return ok(erased=await erase_subject(caller, subject))
@@ -62,7 +55,7 @@ async def erase(request):
 
 @api_view("GET")
 async def audit_trail(request):
-    caller = await _admin(request)
+    caller = await authenticate_admin(request)
     number = page_number(query(request, "page"))
     rows, more = await db(audit.page, caller.org_id, number)
     return ok(entries=[audit.as_dict(e) for e in rows], page=number, has_more=more)

@@ -7,7 +7,7 @@ import io
 
 from django.http import HttpResponse
 
-from apps.accounts.auth import authenticate, require_admin
+from apps.accounts.auth import authenticate_admin
 from apps.core.db import db
 from apps.core.errors import InvalidValue, NoSuchEndpoint
 from apps.core.http import api_view, ok, query
@@ -21,8 +21,7 @@ from .tables import KEYS, TABLES, report
 @api_view("GET")
 async def live(request):
     """GET /api/reports/live: the org's queue, assignments and staff now (the live page refetches it on push)."""
-    caller = await authenticate(request)
-    require_admin(caller)
+    caller = await authenticate_admin(request)
     return ok(live=(await live_figures(caller.org_id)).as_dict())
 
 
@@ -30,8 +29,7 @@ async def live(request):
 async def reports(request, table: str):
     if table not in TABLES:
         raise NoSuchEndpoint(f"reports are {', '.join(TABLES)}")
-    caller = await authenticate(request)
-    require_admin(caller)
+    caller = await authenticate_admin(request)
     fmt = query(request, "format") or "json"
     if fmt not in ("json", "csv"):
         raise InvalidValue("format is json or csv", field="format")
