@@ -60,6 +60,19 @@ def _no_event_stream():
     settings.HORN_WEBHOOKS = False
 
 
+@pytest.fixture
+def stream_on(horn_server, settings):
+    """The server restarted with the event-stream relay running (the suite runs without it)."""
+    settings.HORN_EVENT_STREAM = True
+    settings.HORN_EVENT_STREAM_PERIOD_MS = 20
+    horn_server.stop()
+    horn_server.start()
+    yield
+    settings.HORN_EVENT_STREAM = False
+    horn_server.stop()
+    horn_server.start()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _services_reachable():
     """In CI a missing service must fail the run, never skip or silently fall back."""

@@ -1,24 +1,10 @@
 """Support streams are connections like /ws ones: userConnected and userDisconnected on the org's event stream."""
 
 import grpc
-import pytest
 
 from tests.grpcapi.client import init
 from tests.helpers import track
 from tests.integrations.test_event_stream import entries, wait_for
-
-
-@pytest.fixture
-def stream_on(horn_server, settings):
-    """The server restarted with the event-stream relay running (the suite runs without it)."""
-    settings.HORN_EVENT_STREAM = True
-    settings.HORN_EVENT_STREAM_PERIOD_MS = 20
-    horn_server.stop()
-    horn_server.start()
-    yield
-    settings.HORN_EVENT_STREAM = False
-    horn_server.stop()
-    horn_server.start()
 
 
 def test_streams_opening_and_closing_are_on_the_event_stream(horn, world, stream_on, support):

@@ -18,19 +18,6 @@ from tests.helpers import error, join, ok, request_chat, send, text, track
 from tests.realtime.wsclient import frames, open_ws
 
 
-@pytest.fixture
-def stream_on(horn_server, settings):
-    """The server restarted with the relay running (the suite runs without it)."""
-    settings.HORN_EVENT_STREAM = True
-    settings.HORN_EVENT_STREAM_PERIOD_MS = 20
-    horn_server.stop()
-    horn_server.start()
-    yield
-    settings.HORN_EVENT_STREAM = False
-    horn_server.stop()
-    horn_server.start()
-
-
 def entries(org_id: int) -> list[tuple[str, dict]]:
     return [(entry_id, json.loads(f["event"])) for entry_id, f in _sync_redis().xrange(f"horn:events:{org_id}")]
 
