@@ -22,7 +22,7 @@ from websockets.asyncio.client import connect
 from .loadgen import RawHttp, dumps, percentiles
 from .systems import Horn
 
-WEBHOOKS_ON = {"HORN_WEBHOOK_ALLOW_PRIVATE": "1"}  # the receiver is on loopback
+WEBHOOKS_ON = {"HORN_WEBHOOKS": "1", "HORN_WEBHOOK_ALLOW_PRIVATE": "1"}  # the receiver is on loopback
 
 
 class Sink:

@@ -192,6 +192,10 @@ class Horn(System):
             # people: real limits would refuse it. Scenarios measure Horn without them; the
             # "ratelimit" scenario measures what checking them costs (RATE_LIMITS_ON).
             "HORN_RATE_LIMITS": "0",
+            # Background loops that poll the database would blur the growth scenario's statement counts
+            # (and the chat figures); the integrations scenario turns them on where they are measured.
+            "HORN_EVENT_STREAM": "0",
+            "HORN_WEBHOOKS": "0",
             # Retention runs only when a scenario starts it (the schedule would start one a minute in).
             "HORN_RETENTION_INTERVAL": "0",
             **(extra_env or {}),
