@@ -116,7 +116,24 @@ class LiveServer:
             hook()
         self.uv.should_exit = True
         self.thread.join(timeout=30)
-        assert not self.thread.is_alive(), "uvicorn did not stop"
+        assert not self.thread.is_alive(), f"uvicorn did not stop:\n{self._stuck()}"
+
+    def _stuck(self) -> str:
+        """Where the server's thread is, and what its event loop still runs (for a shutdown that hangs)."""
+        import asyncio
+        import sys
+        import traceback
+
+        frame = sys._current_frames().get(self.thread.ident)
+        out = ["".join(traceback.format_stack(frame)) if frame else "(no frame)"]
+        from apps.realtime.hub import hub
+
+        loops = [hub.loop] + [getattr(s, "_loop", None) for s in getattr(self.uv, "servers", [])]
+        for loop in {loop for loop in loops if loop is not None}:
+            for task in list(asyncio.all_tasks(loop)):
+                out.append(f"task {task.get_name()}: {task.get_coro()!r}")
+                out += ["".join(traceback.format_stack(f)) for f in task.get_stack(limit=8)]
+        return "\n".join(out)
 
 
 @pytest.fixture(scope="session")

@@ -1,17 +1,21 @@
 """The event stream (seed 002): every event of an org, once, in order, in the Redis Stream `horn:events:{oid}`.
 
-Stored events (message rows) are not appended by the request that stored them:
-a process can die between its commit and an append, and Redis can be down. A
-relay appends them from the database instead, in org-sequence order, with the
-sequence number as the entry id (`<seq>-0`). Redis refuses an id at or below
-the stream's last one, so an event appended twice (two relays, a retry, a relay
-that died after appending but before noting it) is still in the stream once.
+Stored events (message rows) have the sequence number as their entry id
+(`<seq>-0`). The process that committed them appends them in the round trip of
+its publish (emit.append_stored), each only if it directly follows the stream's
+last entry. That cannot be all: a process can die between its commit and the
+append, Redis can be down, and two processes publish in a race. So a relay
+appends from the database, in org-sequence order, whatever is still missing a
+round after it was committed (the committing process has had its chance by
+then). Redis refuses an id at or below the stream's last one, so an event
+appended twice (by its process and the relay, two relays, a relay that died
+after appending but before noting it) is still in the stream once.
 
 - **One relay at a time.** Every process runs the loop; the one holding the
   lease `horn:events:relay` (renewed each round) does the work.
 - **Where to resume** is the stream's own last id. If the stream is gone (Redis
   lost its data) the relay resumes after the org's checkpoint in the database,
-  which it writes after appending; the few events between the checkpoint and
+  which it writes (at most once a second) from the stream's end; the few events between the checkpoint and
   the loss are appended again (same `id` in the envelope) rather than lost.
   A new stream starts with the org's latest `HORN_EVENT_STREAM_MAXLEN` events.
 - **Not stored** (userConnected, userDisconnected, userChatRateLimited) events
@@ -32,6 +36,7 @@ import logging
 import os
 import secrets
 import socket
+import time
 
 import orjson
 from django.conf import settings
@@ -98,6 +103,9 @@ class Relay:
 
     def __init__(self) -> None:
         self.appended: dict[int, int] = {}  # org -> last sequence number known to be in its stream
+        self.committed: dict[int, int] = {}  # org -> its sequence number last round: due by now
+        self.saved: dict[int, int] = {}  # org -> its checkpoint as last written
+        self.saved_at = 0.0
         # Who holds the lease, readable by an operator (and a test): this process, then a random part.
         self.token = f"{os.environ.get('HORN_SERVICE_ID') or socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self.drain = None
@@ -109,11 +117,13 @@ class Relay:
             # Newly leading, or the lease vanished under us (Redis restarted or lost its data): where
             # each stream ends is read afresh, so a lost stream is refilled from the checkpoint.
             self.appended.clear()
+            self.committed.clear()
             return True
         if await redis.get(LEASE) == self.token:
             await redis.pexpire(LEASE, ttl)
             return True
         self.appended.clear()  # another process leads; what it appends is read afresh if we take over
+        self.committed.clear()
         return False
 
     async def _resume_points(self, org_ids: list[int], seqs: dict[int, int]) -> None:
@@ -136,26 +146,38 @@ class Relay:
     async def step(self) -> int:
         """One round: append what the database has past each stream's end, then the queued events."""
         seqs = await db(_org_seqs)
-        # An org not seen yet, or whose sequence went back (its database was restored): read where its stream ends.
-        new = [org_id for org_id, seq in seqs.items() if self.appended.get(org_id, seq + 1) > seq]
-        if new:
-            await self._resume_points(new, seqs)
+        # Events committed by last round are due: their processes have appended them, or died, or lost
+        # a race. On the first round everything committed is (this relay cannot tell how long ago).
+        due = {org_id: min(seq, self.committed.get(org_id, seq)) for org_id, seq in seqs.items()}
+        self.committed = seqs
+        # Orgs with events past what we know is appended: where does their stream end now? (Their own
+        # processes appended most; a stream that is gone is refilled from the checkpoint.)
+        behind = [org_id for org_id, seq in seqs.items() if self.appended.get(org_id, -1) != seq]
+        if behind:
+            await self._resume_points(behind, seqs)
         moved = 0
-        progressed: dict[int, int] = {}
-        for org_id, seq in seqs.items():
-            while self.appended[org_id] < seq:
+        for org_id, last_due in due.items():
+            while self.appended[org_id] < last_due:
                 # Every number up to a committed `seq` is committed too (apps/chats/sequence.py), so a
                 # number without a row is one retention deleted, not one still to come.
                 first = self.appended[org_id] + 1
-                last = min(seq, first + BATCH - 1)
+                last = min(last_due, first + BATCH - 1)
                 events = await db(events_between, org_id, first, last)
                 if events:
                     await self._append(org_id, events)
-                self.appended[org_id] = progressed[org_id] = last
+                self.appended[org_id] = last
                 moved += len(events)
-        if progressed:
-            await db(_save_checkpoints, progressed)
+        await self._checkpoint()
         return moved + await self._drain_pending()
+
+    async def _checkpoint(self) -> None:
+        """Note where each stream ends (for a Redis that loses its data), at most once a second."""
+        now = time.monotonic()
+        changed = {org_id: seq for org_id, seq in self.appended.items() if self.saved.get(org_id) != seq}
+        if changed and now - self.saved_at >= 1.0:
+            await db(_save_checkpoints, changed)
+            self.saved.update(changed)
+            self.saved_at = now
 
     async def _append(self, org_id: int, events) -> None:
         maxlen = settings.HORN_EVENT_STREAM_MAXLEN

@@ -14,6 +14,7 @@ import time
 from channels.layers import get_channel_layer
 
 from apps.core.redis import get_redis
+from apps.integrations.emit import append_stored
 
 from .events import Event, Notice, Transient, events_message, org_group
 
@@ -62,7 +63,8 @@ async def publish(events: list[Event]) -> None:
 
 
 async def _record_versions(events: list[Event]) -> None:
-    """Seed 004's state-version-{uid}: the latest seq each recipient is owed (one script call)."""
+    """Seed 004's state-version-{uid}: the latest seq each recipient is owed (one script call), and the
+    events onto the org's event stream (seed 002), in the same round trip."""
     latest: dict[str, int] = {}
     for event in events:
         for uid in event.recipients():
@@ -74,6 +76,7 @@ async def _record_versions(events: list[Event]) -> None:
             pipe.eval(_MAX_SET, len(latest), *map(state_version_key, latest), *latest.values())
         pipe.incrby(stats_key(now), len(events))
         pipe.expire(stats_key(now), 120)
+        append_stored(pipe, events)
         await pipe.execute()
 
 

@@ -12,6 +12,7 @@ from websockets.exceptions import ConnectionClosed
 from apps.chats.models import Message
 from apps.integrations.models import StreamCheckpoint
 from apps.integrations.stream import LEASE, Relay
+from apps.realtime.replay import events_between
 from examples.event_consumer import consume
 from tests.conftest import _sync_redis
 from tests.helpers import error, join, ok, request_chat, send, text, track
@@ -77,6 +78,31 @@ def test_every_stored_event_is_on_the_stream_once_in_order(horn, world, stream_o
     assert entries(world.globex.pk) == []  # nothing of Acme's anywhere else
 
 
+def test_the_process_that_commits_an_event_appends_it(horn, world, horn_server, settings):
+    # The relay looks once, at start, and then not for ten minutes: what reaches the stream meanwhile
+    # was appended by the request's own process, in the round trip of its publish.
+    settings.HORN_EVENT_STREAM = True
+    settings.HORN_EVENT_STREAM_PERIOD_MS = 600_000
+    try:
+        horn_server.stop()
+        horn_server.start()
+        wait_for(lambda: _sync_redis().get(LEASE))  # the relay's first round has begun
+        conversation(horn, world)
+        rows = stored(world.acme.pk)
+        got = wait_for(lambda: (e := entries(world.acme.pk)) and len(e) >= len(rows) and e)
+        assert [entry_id for entry_id, _ in got] == [f"{m.seq}-0" for m in rows]
+        # An event that does not follow the stream's end (an earlier one's process died) waits for the
+        # relay: the stream never gets a gap.
+        _sync_redis().delete(f"horn:events:{world.acme.pk}")
+        ok(text(horn, world.alice, got[0][1]["sessionId"], "After the loss"))
+        time.sleep(0.3)
+        assert entries(world.acme.pk) == []
+    finally:
+        settings.HORN_EVENT_STREAM = False
+        horn_server.stop()
+        horn_server.start()
+
+
 def test_events_committed_while_no_relay_ran_are_appended_when_one_does(horn, world, horn_server, settings):
     # As if the process that committed them died before anything was appended: the database is the source.
     conversation(horn, world)
@@ -101,9 +127,7 @@ def test_appending_again_adds_nothing(horn, world, stream_on):
     wait_for(lambda: len(entries(world.acme.pk)) >= len(rows))
     # A second relay that believes nothing was appended (two leaders for a moment, or one that died
     # after appending but before noting it) appends everything again: Redis keeps one copy of each id.
-    relay = Relay()
-    relay.appended[world.acme.pk] = 0
-    asyncio.run(relay.step())
+    asyncio.run(Relay()._append(world.acme.pk, events_between(world.acme.pk, 1, rows[-1].seq)))
     assert [entry_id for entry_id, _ in entries(world.acme.pk)] == [f"{m.seq}-0" for m in rows]
 
 
