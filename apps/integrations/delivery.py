@@ -27,6 +27,7 @@ import os
 import random
 import secrets
 import socket
+import time
 from datetime import timedelta
 
 import httpx
@@ -34,6 +35,7 @@ import orjson
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from apps.accounts.models import Staff
@@ -121,10 +123,24 @@ def _due(limit: int) -> list[tuple[WebhookDelivery, Webhook]]:
     return [(row, row.webhook) for row in rows]
 
 
+_checked: dict[str, float] = {}  # URL -> when its last passed check lapses (monotonic)
+CHECK_TTL_S = 30
+
+
+async def _check(url: str) -> None:
+    """check_url again (DNS may point elsewhere since the URL was saved), at most every CHECK_TTL_S per URL."""
+    if _checked.get(url, 0) > time.monotonic():
+        return
+    await asyncio.to_thread(check_url, url)
+    if len(_checked) > 1000:
+        _checked.clear()
+    _checked[url] = time.monotonic() + CHECK_TTL_S
+
+
 async def _send(client: httpx.AsyncClient, row: WebhookDelivery, hook: Webhook) -> tuple[int | None, str]:
     """(HTTP status or None, error text) of one attempt."""
     try:
-        await asyncio.to_thread(check_url, hook.url)  # DNS may point elsewhere since the URL was saved
+        await _check(hook.url)
     except UrlRefused as refused:
         return None, refused.msg[:300]
     body = row.body.encode()
@@ -153,36 +169,67 @@ def _backoff(attempts: int) -> timedelta:
 
 
 def record(results: list[tuple[str, int, int | None, str]]) -> list[int]:
-    """Note each attempt (delivery id, webhook id, status, error); returns the webhooks that were switched off."""
+    """Note each attempt (delivery id, webhook id, status, error); returns the webhooks that were switched off.
+
+    One transaction, a few statements however many answers: the delivered ones in one UPDATE (per
+    status), the failed ones read and written back together, each webhook touched at most once. A
+    webhook with any success in the round is healthy again (its answers came concurrently: none of
+    them is "after" another).
+    """
     now = timezone.now()
     window = timedelta(seconds=settings.HORN_WEBHOOK_RETRY_WINDOW_S)
+    delivered: dict[int | None, list[str]] = {}
+    failed: dict[str, tuple[int, int | None, str]] = {}
+    for delivery_id, hook_id, status, error in results:
+        if error:
+            failed[delivery_id] = (hook_id, status, error)
+        else:
+            delivered.setdefault(status, []).append(delivery_id)
+    healthy = {hook_id for _, hook_id, _, error in results if not error}
     disabled = []
     with transaction.atomic():
-        for delivery_id, hook_id, status, error in results:
-            row = WebhookDelivery.objects.select_for_update().filter(pk=delivery_id).first()
-            hook = Webhook.objects.select_for_update().filter(pk=hook_id).first()
-            if row is None or hook is None:
-                continue
+        hooks = Webhook.objects.select_for_update().filter(pk__in={r[1] for r in results}).order_by("pk")
+        hooks = {hook.pk: hook for hook in hooks}  # locked first, in one order: workers never deadlock
+        for status, ids in delivered.items():
+            WebhookDelivery.objects.filter(pk__in=ids).update(
+                state=WebhookDelivery.DELIVERED,
+                delivered_at=now,
+                attempts=F("attempts") + 1,
+                last_status=status,
+                last_error="",
+            )
+        rows = list(WebhookDelivery.objects.select_for_update().filter(pk__in=failed)) if failed else []
+        failures: dict[int, tuple[int, str]] = {}
+        for row in rows:
+            hook_id, status, error = failed[row.pk]
             row.attempts += 1
             row.last_status, row.last_error = status, error
-            if not error:
-                row.state, row.delivered_at = WebhookDelivery.DELIVERED, now
-                hook.consecutive_failures, hook.failing_since = 0, None
+            if now - row.created_at > window:
+                row.state = WebhookDelivery.FAILED
             else:
-                if now - row.created_at > window:
-                    row.state = WebhookDelivery.FAILED
-                else:
-                    row.next_attempt_at = now + _backoff(row.attempts)
-                hook.consecutive_failures += 1
-                hook.failing_since = hook.failing_since or now
-                sustained = now - hook.failing_since >= timedelta(seconds=settings.HORN_WEBHOOK_DISABLE_AFTER_S)
-                if hook.active and sustained and hook.consecutive_failures >= FAILURES_TO_DISABLE:
-                    hook.active, hook.disabled_at = False, now
-                    hook.disabled_reason = (
-                        f"no successful delivery since {hook.failing_since:%Y-%m-%d %H:%M} UTC ({error})"
-                    )
-                    disabled.append(hook.pk)
-            row.save()
+                row.next_attempt_at = now + _backoff(row.attempts)
+            count, _ = failures.get(hook_id, (0, ""))
+            failures[hook_id] = (count + 1, error)
+        if rows:
+            WebhookDelivery.objects.bulk_update(
+                rows, ["attempts", "last_status", "last_error", "state", "next_attempt_at"]
+            )
+        for hook in hooks.values():
+            if hook.pk in healthy:
+                if hook.consecutive_failures or hook.failing_since:
+                    hook.consecutive_failures, hook.failing_since = 0, None
+                    hook.save(update_fields=["consecutive_failures", "failing_since"])
+                continue
+            if hook.pk not in failures:
+                continue
+            count, error = failures[hook.pk]
+            hook.consecutive_failures += count
+            hook.failing_since = hook.failing_since or now
+            sustained = now - hook.failing_since >= timedelta(seconds=settings.HORN_WEBHOOK_DISABLE_AFTER_S)
+            if hook.active and sustained and hook.consecutive_failures >= FAILURES_TO_DISABLE:
+                hook.active, hook.disabled_at = False, now
+                hook.disabled_reason = f"no successful delivery since {hook.failing_since:%Y-%m-%d %H:%M} UTC ({error})"
+                disabled.append(hook.pk)
             hook.save()
     return disabled
 
