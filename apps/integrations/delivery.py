@@ -295,6 +295,8 @@ class Worker:
         try:
             while True:
                 sent = 0
+                if asyncio.current_task().cancelling():  # a cancel some library swallowed: stop all the same
+                    raise asyncio.CancelledError
                 try:
                     if await self._lead():
                         sent = await self.step()

@@ -206,6 +206,8 @@ class Relay:
 
     async def run(self) -> None:
         while True:
+            if asyncio.current_task().cancelling():  # a cancel some library swallowed: stop all the same
+                raise asyncio.CancelledError
             try:
                 if await self._lead():
                     await self.step()
