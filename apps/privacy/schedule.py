@@ -17,10 +17,12 @@ import logging
 import secrets
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import close_old_connections, connection
 
-from apps.core.db import db
 from apps.core.redis import get_redis
 
 from .retention import Deleted, run_all
@@ -50,11 +52,24 @@ async def run_locked(*, org_id: int | None = None, batch: int | None = None) -> 
     lost = threading.Event()
     keeper = asyncio.create_task(_keep(token, lost))
     try:
-        return await db(run_all, org_id=org_id, batch=batch, stop=lost.is_set)
+        # On a thread of its own, not the request DB pool's (apps/core/db.py): a run takes minutes, mostly
+        # resting between batches, and would hold one of the threads requests need for all of them.
+        return await sync_to_async(_run, thread_sensitive=False, executor=_thread)(org_id, batch, lost.is_set)
     finally:
         lost.set()  # also when this task is cancelled: the DB thread stops at its next batch
         keeper.cancel()
         await redis.eval(_RELEASE, 1, LOCK, token)
+
+
+_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="horn-retention")
+
+
+def _run(org_id: int | None, batch: int | None, stop) -> dict[int, Deleted]:
+    close_old_connections()
+    try:
+        return run_all(org_id=org_id, batch=batch, stop=stop)
+    finally:
+        connection.close()  # the next run is an interval away: hold no connection until then
 
 
 async def _keep(token: str, lost: threading.Event) -> None:
