@@ -435,6 +435,7 @@ HORN_BAN_CACHE_TTL = env_int("HORN_BAN_CACHE_TTL", 10, minimum=1)
 HORN_RETENTION_INTERVAL = env_int("HORN_RETENTION_INTERVAL", 3600, minimum=0)
 # Rows per delete: each batch is one short transaction that locks only its own rows.
 HORN_RETENTION_BATCH = env_int("HORN_RETENTION_BATCH", 200, minimum=1)
-# Milliseconds of rest between batches at least (a run also rests twice as long as each batch took,
-# apps/privacy/retention.py), so a large run leaves the database to live chats.
+# Milliseconds of rest between batches at least; and a run rests HORN_RETENTION_REST times as long as
+# each batch took (apps/privacy/retention.py), so a large run leaves the database to live chats.
 HORN_RETENTION_PAUSE_MS = env_int("HORN_RETENTION_PAUSE_MS", 20, minimum=0)
+HORN_RETENTION_REST = env_int("HORN_RETENTION_REST", 2, minimum=0)

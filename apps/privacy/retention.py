@@ -44,11 +44,6 @@ from .models import MAX_DAYS, MIN_DAYS, AuditEntry, RetentionPolicy
 
 log = logging.getLogger("horn.retention")
 
-# Rest after each batch this many times as long as the batch took: a run flat out (a fixed 20 ms rest)
-# raised live chats' p99 9x at 100 msg/s; this brought it within 1.2x there, not yet within 2x at 500
-# msg/s (docs/benchmark.md).
-REST_FACTOR = 2.0
-
 # What an anonymous visitor row keeps: its random id and its times (erasure clears the same fields).
 ANONYMOUS = {
     "name": "",
@@ -187,10 +182,11 @@ def delete_uploads(uploads) -> int:
 
 
 def _rest(started: float) -> None:
-    """Rest after a batch: REST_FACTOR times as long as it took, at least HORN_RETENTION_PAUSE_MS.
+    """Rest after a batch: HORN_RETENTION_REST times as long as it took, at least HORN_RETENTION_PAUSE_MS.
 
     Proportional, so a run backs off by itself when the database is busy (its batches take longer)
-    and never holds more than 1 / (1 + REST_FACTOR) of the database's time.
+    and never holds more than 1 / (1 + HORN_RETENTION_REST) of the database's time. (A run flat out, a
+    fixed 20 ms rest, raised live chats' p99 9x at 100 msg/s: docs/benchmark.md.)
     """
     took = time.monotonic() - started
-    time.sleep(max(settings.HORN_RETENTION_PAUSE_MS / 1000, REST_FACTOR * took))
+    time.sleep(max(settings.HORN_RETENTION_PAUSE_MS / 1000, settings.HORN_RETENTION_REST * took))
