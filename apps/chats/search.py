@@ -110,6 +110,9 @@ def search_chats(caller: Caller, q: ChatQuery) -> dict:
 #    match after all (a common word that the other filters make rare).
 SCAN_FIRST, SCAN_BEFORE_PROBE, PROBE, SCAN_MAX = 50, 250, 2000, 2000
 SCAN_BATCH_MAX = 1000  # chats per read: the IN list stays short enough for any SQLite build
+# Once there are hits, a batch is this share of the chats that the hits so far say are still needed:
+# an extra read costs about a millisecond, reading past the page costs every row read.
+SCAN_STEP = 0.5
 
 
 def _with_text(org_id: int, chats, terms: list[Term], want: int):
@@ -168,8 +171,9 @@ class _NewestScan:
     def run(self, budget: int) -> bool:
         """Read on until `budget` chats in all; True once the answer is known (a page, or every chat read)."""
         while self.scanned < budget:
-            if self.found:  # the hits so far tell how many more chats a page needs: read those, and a margin
-                self.batch = max(SCAN_FIRST, int((self.want - len(self.found)) * self.scanned / len(self.found) * 1.25))
+            if self.found:  # the hits so far tell how many more chats the page needs
+                needed = (self.want - len(self.found)) * self.scanned / len(self.found)
+                self.batch = max(SCAN_FIRST, int(needed * SCAN_STEP))
             rows = list(
                 self.after.values_list("pk", "created_at")[: min(self.batch, budget - self.scanned, SCAN_BATCH_MAX)]
             )
