@@ -122,18 +122,18 @@ def _with_text(org_id: int, chats, terms: list[Term], want: int):
         return chats.filter(pk__in=scan.found)
     if scan.found and scan.projected() <= SCAN_MAX and scan.run(SCAN_MAX):
         return chats.filter(pk__in=scan.found)
-    match = match_sql(connection.vendor, "m")
-    sql = f"SELECT m.chat_id FROM {Message._meta.db_table} m WHERE m.org_id = %s AND {match}"
     # The index is asked for the rarest word only (rarest in the chats just read): InnoDB decodes the
     # whole doclist of every word it is given, so "refund order" must not make it read "order"'s.
     rarest = min(terms, key=lambda t: scan.seen[t])
     rows = _probe(org_id, rarest)
     if len(rows) <= PROBE:  # every message with the rarest word: those with all words are the answer
         return chats.filter(pk__in={chat_id for chat_id, text in rows if might_match(text, terms)})
-    params = [org_id, fts_expression(terms)]
     if scan.run(SCAN_MAX):
         return chats.filter(pk__in=scan.found)
-    return chats.filter(pk__in=RawSQL(sql, params))  # complete, and as slow as the words are common
+    match = match_sql(connection.vendor, "m")
+    sql = f"SELECT m.chat_id FROM {Message._meta.db_table} m WHERE m.org_id = %s AND {match}"
+    # Complete, and as slow as the words are common.
+    return chats.filter(pk__in=RawSQL(sql, [org_id, fts_expression(terms)]))
 
 
 def _probe(org_id: int, term: Term) -> list[tuple[str, str]]:
