@@ -48,6 +48,12 @@ def test_every_word_must_occur_in_the_same_message(horn, world):
     assert ids_of(search(horn, world.alice, q="widget blue")) == [both]
 
 
+def test_a_word_matches_from_its_start_only(horn, world):
+    _, reorder = new_chat(horn, world, world.alice, "Please reorder the parts")
+    assert ids_of(search(horn, world.alice, q="order")) == []
+    assert ids_of(search(horn, world.alice, q="reord")) == [reorder]
+
+
 def test_it_searches_notes_for_staff_and_marks_them_internal(horn, world):
     _, chat_id = new_chat(horn, world, world.alice, "hi")
     ok(send(horn, world.alice, {"type": "note", "chat": {"id": chat_id}, "text": "suspicious chargeback pattern"}))
