@@ -1,11 +1,14 @@
 """Reads for the console's History view: find an org's chats, and a chat's whole transcript.
 
-A search asks the full-text index (apps/chats/searchindex.py) for the
-matching messages, chooses a plan by how many there are (`_with_text`), reads
-the page of chats (newest first, keyset paginated on (created_at, id)), then
-one bounded read of those chats' recent searchable messages, highlighted here
-with the same tokeniser the index was fed (apps/chats/searchtext.py). Text
-never meets a `LIKE '%…%'`.
+A search finds the matching chats by one of three plans, chosen by how common
+the words are (`_with_text`): the newest chats' messages checked by the
+database, or the full-text index (apps/chats/searchindex.py). It reads the
+page of chats (newest first, keyset paginated on (created_at, id)), then a
+bounded read of those chats' recent searchable messages that hold the words,
+highlighted here with the same tokeniser the index was fed
+(apps/chats/searchtext.py). A token check (`holds_sql`, a binary substring
+test) only ever runs on the messages of chats already chosen, a bounded read:
+no query scans the message table for text.
 """
 
 from __future__ import annotations
