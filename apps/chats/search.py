@@ -1,11 +1,14 @@
 """Reads for the console's History view: find an org's chats, and a chat's whole transcript.
 
-A search asks the full-text index (apps/chats/searchindex.py) for the
-matching messages, chooses a plan by how many there are (`_with_text`), reads
-the page of chats (newest first, keyset paginated on (created_at, id)), then
-one bounded read of those chats' recent searchable messages, highlighted here
-with the same tokeniser the index was fed (apps/chats/searchtext.py). Text
-never meets a `LIKE '%…%'`.
+A search finds the matching chats by one of three plans, chosen by how common
+the words are (`_with_text`): the newest chats' messages checked by the
+database, or the full-text index (apps/chats/searchindex.py). It reads the
+page of chats (newest first, keyset paginated on (created_at, id)), then a
+bounded read of those chats' recent searchable messages that hold the words,
+highlighted here with the same tokeniser the index was fed
+(apps/chats/searchtext.py). A token check (`holds_sql`, a binary substring
+test) only ever runs on the messages of chats already chosen, a bounded read:
+no query scans the message table for text.
 """
 
 from __future__ import annotations
@@ -24,8 +27,8 @@ from apps.core.errors import NotFound
 
 from .actions.common import to_payload
 from .models import Chat, ChatMember, Message
-from .searchindex import match_sql
-from .searchtext import Term, match_spans, message_text, might_match, segments, terms_held
+from .searchindex import holds_param, holds_sql, match_sql
+from .searchtext import Term, match_spans, message_text, might_match, needles, segments
 from .selectors import rating_of
 
 # Per chat on a page: the searchable messages read to find snippets in (the latest ones; a hit
@@ -96,15 +99,23 @@ def search_chats(caller: Caller, q: ChatQuery) -> dict:
 
 
 # Three plans, chosen by how common the words are, all giving the same pages (tests force each):
-# 1. Read the newest chats (that pass the other filters) in growing batches, up to
-#    SCAN_BEFORE_PROBE chats, and check their messages' indexed tokens. A common word fills a page
-#    within a few dozen chats. Asking InnoDB first would not: it decodes a word's whole doclist
-#    before the first row (88 ms for a word in 10% of 1,000,000 messages, even with a LIMIT).
-# 2. Otherwise ask the index for up to PROBE matching messages: if that is all of them, their
-#    chats are the whole answer (a short IN list; cheap, because the word is rare).
+# 1. Read the newest chats (that pass the other filters) in growing batches, and have the database
+#    check their messages' indexed tokens. A common word fills a page within a few dozen chats.
+#    Asking InnoDB first would not: it decodes a word's whole doclist before the first row (88 ms
+#    for a word in 10% of 1,000,000 messages, even with a LIMIT). Once SCAN_BEFORE_PROBE chats are
+#    read, the hits so far tell how many chats the page needs: if that is at most SCAN_MAX, reading
+#    on is cheaper than any probe (the newest messages lie together and stay cached; a probe's
+#    matches are spread over the whole table), so the reading goes on in batches sized to finish.
+# 2. Otherwise (no hit yet, or too few) ask the index for up to PROBE messages with the rarest word:
+#    if that is all of them, their chats are the whole answer (a short IN list; cheap, because the
+#    word is rare).
 # 3. Otherwise keep reading newest chats, up to SCAN_MAX, and past that ask the index for every
 #    match after all (a common word that the other filters make rare).
-SCAN_FIRST, SCAN_BEFORE_PROBE, PROBE, SCAN_MAX = 50, 250, 2000, 1000
+SCAN_FIRST, SCAN_BEFORE_PROBE, PROBE, SCAN_MAX = 50, 250, 2000, 2000
+SCAN_BATCH_MAX = 1000  # chats per read: the IN list stays short enough for any SQLite build
+# Once there are hits, a batch is this share of the chats that the hits so far say are still needed:
+# an extra read costs about a millisecond, reading past the page costs every row read.
+SCAN_STEP = 0.5
 
 
 def _with_text(org_id: int, chats, terms: list[Term], want: int):
@@ -112,21 +123,29 @@ def _with_text(org_id: int, chats, terms: list[Term], want: int):
     scan = _NewestScan(chats, terms, want)
     if scan.run(SCAN_BEFORE_PROBE):
         return chats.filter(pk__in=scan.found)
-    match = match_sql(connection.vendor, "m")
-    sql = f"SELECT m.chat_id FROM {Message._meta.db_table} m WHERE m.org_id = %s AND {match}"
+    if scan.found and scan.projected() <= SCAN_MAX and scan.run(SCAN_MAX):
+        return chats.filter(pk__in=scan.found)
     # The index is asked for the rarest word only (rarest in the chats just read): InnoDB decodes the
     # whole doclist of every word it is given, so "refund order" must not make it read "order"'s.
     rarest = min(terms, key=lambda t: scan.seen[t])
-    with connection.cursor() as cursor:
-        probe = f"SELECT m.chat_id, m.search_text FROM {Message._meta.db_table} m WHERE m.org_id = %s AND {match}"
-        cursor.execute(f"{probe} LIMIT {PROBE + 1}", [org_id, fts_expression([rarest])])
-        rows = cursor.fetchall()
+    rows = _probe(org_id, rarest)
     if len(rows) <= PROBE:  # every message with the rarest word: those with all words are the answer
         return chats.filter(pk__in={chat_id for chat_id, text in rows if might_match(text, terms)})
-    params = [org_id, fts_expression(terms)]
     if scan.run(SCAN_MAX):
         return chats.filter(pk__in=scan.found)
-    return chats.filter(pk__in=RawSQL(sql, params))  # complete, and as slow as the words are common
+    match = match_sql(connection.vendor, "m")
+    sql = f"SELECT m.chat_id FROM {Message._meta.db_table} m WHERE m.org_id = %s AND {match}"
+    # Complete, and as slow as the words are common.
+    return chats.filter(pk__in=RawSQL(sql, [org_id, fts_expression(terms)]))
+
+
+def _probe(org_id: int, term: Term) -> list[tuple[str, str]]:
+    """Up to PROBE + 1 messages holding `term`, from the full-text index: (chat id, indexed text)."""
+    match = match_sql(connection.vendor, "m")
+    probe = f"SELECT m.chat_id, m.search_text FROM {Message._meta.db_table} m WHERE m.org_id = %s AND {match}"
+    with connection.cursor() as cursor:
+        cursor.execute(f"{probe} LIMIT {PROBE + 1}", [org_id, fts_expression([term])])
+        return cursor.fetchall()
 
 
 class _NewestScan:
@@ -137,22 +156,42 @@ class _NewestScan:
         self.found: list[str] = []
         self.scanned, self.batch = 0, SCAN_FIRST
         self.seen = dict.fromkeys(terms, 0)  # messages read holding each term: which word is rarest
+        # One read per batch: the database tests the tokens and sends back only the messages that
+        # hold some term, with which terms they hold.
+        holds = [_holds_all([t], "m.search_text") for t in terms]
+        self.held_params = [p for _, params in holds for p in params]
+        held = [sql for sql, _ in holds]
+        kinds = ", ".join(f"'{t}'" for t in SEARCHABLE)
+        self.sql = (
+            f"SELECT m.chat_id, {', '.join(held)} FROM {Message._meta.db_table} m WHERE m.chat_id IN ({{ids}})"
+            f" AND m.type IN ({kinds}) AND m.search_text <> '' AND ({' OR '.join(held)})"
+        )
+
+    def projected(self) -> float:
+        """How many chats in all the page is expected to need, at the rate of hits so far."""
+        return self.scanned * self.want / len(self.found) if self.found else float("inf")
 
     def run(self, budget: int) -> bool:
         """Read on until `budget` chats in all; True once the answer is known (a page, or every chat read)."""
         while self.scanned < budget:
-            rows = list(self.after.values_list("pk", "created_at")[: min(self.batch, budget - self.scanned)])
+            if self.found:  # the hits so far tell how many more chats the page needs
+                needed = (self.want - len(self.found)) * self.scanned / len(self.found)
+                self.batch = max(SCAN_FIRST, int(needed * SCAN_STEP))
+            rows = list(
+                self.after.values_list("pk", "created_at")[: min(self.batch, budget - self.scanned, SCAN_BATCH_MAX)]
+            )
             if not rows:
                 return True
             ids = [pk for pk, _ in rows]
-            texts = Message.objects.filter(chat_id__in=ids, type__in=SEARCHABLE).exclude(search_text="")
             hit = set()
-            for chat_id, text in texts.values_list("chat_id", "search_text"):
-                held = terms_held(text, self.terms)
-                for t in held:
-                    self.seen[t] += 1
-                if len(held) == len(self.terms):
-                    hit.add(chat_id)
+            with connection.cursor() as cursor:
+                sql = self.sql.format(ids=", ".join(["%s"] * len(ids)))
+                cursor.execute(sql, [*self.held_params, *ids, *self.held_params])
+                for chat_id, *held in cursor.fetchall():
+                    for term, holds in zip(self.terms, held, strict=True):
+                        self.seen[term] += bool(holds)
+                    if all(held):
+                        hit.add(chat_id)
             self.found += [pk for pk in ids if pk in hit]
             if len(self.found) >= self.want:
                 self.found = self.found[: self.want]
@@ -162,6 +201,14 @@ class _NewestScan:
             self.after = self.after.filter(created_at__lte=at).exclude(created_at=at, pk__gte=pk)
             self.batch *= 2
         return False
+
+
+def _holds_all(terms: list[Term], column: str) -> tuple[str, list[str]]:
+    """A condition that `column` (a message's search_text) holds every term's tokens, as `might_match`
+    checks in Python, and its parameters (apps/chats/searchindex.py `holds_sql`)."""
+    vendor = connection.vendor
+    tokens = [needle for term in terms for needle in needles(term)]
+    return "(" + " AND ".join(holds_sql(vendor, column) for _ in tokens) + ")", [holds_param(vendor, n) for n in tokens]
 
 
 def cursor_of(chat: Chat) -> str:
@@ -188,24 +235,29 @@ def _hits(chat_ids: list[str], terms: list[Term]) -> dict[str, tuple[list[dict],
         return {}
     table = Message._meta.db_table
     kinds = ", ".join(f"'{t}'" for t in SEARCHABLE)
-    # One backward range read of the (chat, seq) index per chat, as recent_messages does; plain
-    # rows, not models: this runs for every hit of every search.
-    columns = "chat_id, seq, mid, type, sender_id, sender_role, sender_name, body, visibility, created_at, search_text"
+    # One backward range read of the (chat, seq) index per chat, as recent_messages does, keeping only
+    # the ids of messages whose tokens hold every term; then those rows, plain, not models: this runs
+    # for every search. Two reads, because a derived table with the TEXT columns would be written to
+    # disk by MariaDB (about 35 ms for a page of 20 chats; a few ms this way).
+    holds, params = _holds_all(terms, "search_text")
     branch = (
-        f"SELECT * FROM (SELECT {columns} FROM {table} WHERE chat_id = %s AND type IN ({kinds})"
-        f" AND search_text <> '' ORDER BY seq DESC LIMIT {SNIPPET_SCAN}) AS s{{n}}"
+        f"SELECT mid FROM (SELECT mid, {holds} AS hit FROM {table} WHERE chat_id = %s AND type IN ({kinds})"
+        f" AND search_text <> '' ORDER BY seq DESC LIMIT {SNIPPET_SCAN}) AS s{{n}} WHERE hit = 1"
     )
     sql = " UNION ALL ".join(branch.format(n=n) for n in range(len(chat_ids)))
+    columns = "chat_id, seq, mid, type, sender_id, sender_role, sender_name, body, visibility, created_at"
     with connection.cursor() as cursor:
-        cursor.execute(sql, chat_ids)
+        cursor.execute(sql, [p for chat_id in chat_ids for p in (*params, chat_id)])
+        mids = [mid for (mid,) in cursor.fetchall()]
+        if not mids:
+            return {}
+        cursor.execute(f"SELECT {columns} FROM {table} WHERE mid IN ({', '.join(['%s'] * len(mids))})", mids)
         rows = cursor.fetchall()
     found: dict[str, list[dict]] = {}
     convert, field = connection.ops.convert_datetimefield_value, Message._meta.get_field("created_at")
-    for chat_id, _, mid, type_, sender_id, role, name, body, visibility, created_at, indexed in sorted(
+    for chat_id, _, mid, type_, sender_id, role, name, body, visibility, created_at in sorted(
         rows, key=lambda r: -r[1]
     ):
-        if not might_match(indexed, terms):  # a cheap look at the indexed tokens rules most rows out
-            continue
         text = message_text(type_, orjson.loads(body) if isinstance(body, str | bytes) else body)
         spans = match_spans(text, terms)
         if spans is None:

@@ -85,3 +85,22 @@ def match_sql(vendor: str, alias: str) -> str:
     if vendor == "sqlite":
         return f"{alias}.rowid IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s)"
     return f"MATCH({alias}.search_text) AGAINST (%s IN BOOLEAN MODE)"
+
+
+def holds_sql(vendor: str, column: str) -> str:
+    """A condition: `' ' || column` contains the one query parameter (made by `holds_param`), byte for byte.
+
+    The same test as `needle in f" {text}"` in apps/chats/searchtext.py, done by the database so that
+    a scan of many messages sends back only those that hold a term. Binary: the column's collation
+    must not fold characters the tokeniser kept apart.
+    """
+    if vendor == "sqlite":
+        return f"instr(' ' || {column}, %s) > 0"
+    return f"CONCAT(' ', {column}) LIKE BINARY %s"
+
+
+def holds_param(vendor: str, needle: str) -> str:
+    if vendor == "sqlite":
+        return needle
+    escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

@@ -152,7 +152,7 @@ def query_terms(q: str) -> list[Term]:
 
 
 @lru_cache(maxsize=1024)
-def _needles(term: Term) -> tuple[str, ...]:
+def needles(term: Term) -> tuple[str, ...]:
     """What a `search_text` holding `term` contains: its tokens, each after a space. Worked out once per
     term, not once per message: a search checks tens of thousands of messages (Chinese: 5x faster)."""
     tokens = [term.value] if term.kind == "word" else _dense_tokens(term.value)
@@ -162,13 +162,7 @@ def _needles(term: Term) -> tuple[str, ...]:
 def might_match(indexed: str, terms: list[Term]) -> bool:
     """Whether a message's `search_text` holds every term's tokens (then `match_spans` finds where)."""
     padded = f" {indexed}"
-    return all(needle in padded for term in terms for needle in _needles(term))
-
-
-def terms_held(indexed: str, terms: list[Term]) -> list[Term]:
-    """The terms whose tokens a message's `search_text` holds (all of them: `might_match`)."""
-    padded = f" {indexed}"
-    return [term for term in terms if all(needle in padded for needle in _needles(term))]
+    return all(needle in padded for term in terms for needle in needles(term))
 
 
 def match_spans(text: str, terms: list[Term]) -> list[tuple[int, int]] | None:

@@ -48,6 +48,12 @@ def test_every_word_must_occur_in_the_same_message(horn, world):
     assert ids_of(search(horn, world.alice, q="widget blue")) == [both]
 
 
+def test_a_word_matches_from_its_start_only(horn, world):
+    _, reorder = new_chat(horn, world, world.alice, "Please reorder the parts")
+    assert ids_of(search(horn, world.alice, q="order")) == []
+    assert ids_of(search(horn, world.alice, q="reord")) == [reorder]
+
+
 def test_it_searches_notes_for_staff_and_marks_them_internal(horn, world):
     _, chat_id = new_chat(horn, world, world.alice, "hi")
     ok(send(horn, world.alice, {"type": "note", "chat": {"id": chat_id}, "text": "suspicious chargeback pattern"}))
@@ -164,22 +170,33 @@ def test_bad_input_is_refused_with_the_field_and_changes_nothing(horn, world):
     assert snapshot() == before
 
 
-def test_common_words_give_the_same_pages_whichever_plan_reads_them(horn, world, monkeypatch):
-    from apps.chats import search as plans
-
+def order_chats(horn, world) -> list[str]:
+    """Six chats that say "order" (the odd ones also "ships"), oldest first, then a newer one that does not."""
     chats = [
         new_chat(horn, world, world.alice, f"order {i}", "your order ships" if i % 2 else "ok")[1] for i in range(6)
     ]
     new_chat(horn, world, world.alice, "nothing relevant")
+    return chats
+
+
+def all_pages(horn, world, **params) -> list[list[str]]:
+    """Every page of a search, two chats a page, following `next`."""
+    out, before = [], None
+    while True:
+        page = search(horn, world.alice, limit=2, **params, **({"before": before} if before else {}))
+        out.append(ids_of(page))
+        before = page["next"]
+        if not before:
+            return out
+
+
+def test_common_words_give_the_same_pages_whichever_plan_reads_them(horn, world, monkeypatch):
+    from apps.chats import search as plans
+
+    chats = order_chats(horn, world)
 
     def pages(**params) -> list[list[str]]:
-        out, before = [], None
-        while True:
-            page = search(horn, world.alice, limit=2, **params, **({"before": before} if before else {}))
-            out.append(ids_of(page))
-            before = page["next"]
-            if not before:
-                return out
+        return all_pages(horn, world, **params)
 
     newest_first = pages(q="order")  # few chats: reading the newest ones answers it
     assert [c for page in newest_first for c in page] == chats[::-1]
@@ -192,3 +209,23 @@ def test_common_words_give_the_same_pages_whichever_plan_reads_them(horn, world,
     monkeypatch.setattr(plans, "SCAN_MAX", 2)  # the reading gives up: every match from the index
     assert pages(q="order") == newest_first
     assert pages(q="ships") == [chats[5:0:-2][:2], chats[5:0:-2][2:]]
+
+
+def test_hits_among_the_newest_chats_decide_whether_to_read_on_or_ask_the_index(horn, world, monkeypatch):
+    from apps.chats import search as plans
+
+    chats = order_chats(horn, world)
+    newest_first = all_pages(horn, world, q="order")
+    assert [c for page in newest_first for c in page] == chats[::-1]
+    asked = []
+    probe = plans._probe
+    monkeypatch.setattr(plans, "_probe", lambda *args: asked.append(args) or probe(*args))
+    monkeypatch.setattr(plans, "SCAN_FIRST", 1)
+    monkeypatch.setattr(plans, "SCAN_BEFORE_PROBE", 2)
+    # One hit in the two newest chats: a page (3 chats, to know there is a next) needs about 6, within
+    # SCAN_MAX, so the reading goes on and the index is never asked.
+    assert all_pages(horn, world, q="order") == newest_first
+    assert asked == []
+    monkeypatch.setattr(plans, "SCAN_MAX", 3)  # the hits say too many chats: the index is asked
+    assert all_pages(horn, world, q="order") == newest_first
+    assert asked
