@@ -67,11 +67,11 @@ def backfill(apps, schema_editor):
 
     vendor = schema_editor.connection.vendor
     ignore = "IGNORE" if vendor == "mysql" else "OR IGNORE"
-    schema_editor.execute(
-        f"INSERT {ignore} INTO reports_staleday (org_id, day) SELECT DISTINCT org_id, {_day(vendor, 'chats_chat')}"
-        " FROM chats_chat",
-        params=None,
-    )
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT {ignore} INTO reports_staleday (org_id, day)"
+            f" SELECT DISTINCT org_id, {_day(vendor, 'chats_chat')} FROM chats_chat"
+        )
     fold()
 
 
@@ -137,6 +137,6 @@ class Migration(migrations.Migration):
                 ("day", models.IntegerField()),
             ],
         ),
-        migrations.RunPython(create_triggers, drop_triggers),
+        migrations.RunPython(create_triggers, drop_triggers, atomic=False),
         migrations.RunPython(backfill, migrations.RunPython.noop),
     ]
