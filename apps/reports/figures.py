@@ -6,8 +6,10 @@ local day and hour it started. SQL sums each figure per group (a local day,
 a local hour, an agent, a queue), so the database returns at most a few
 hundred small rows whatever the number of chats. Local time is the UTC time
 plus the zone's offset of the moment, which is fixed between DST changes, so
-SQL adds it with a CASE over the period's few offsets. What each figure means
-exactly: docs/reports.md.
+SQL adds it with a CASE over the period's few offsets. Long ranges read most
+of their time from roll-ups, the same sums kept per UTC bucket
+(apps/reports/rollups.py), and only the rest from the chats; both give the same
+Figures. What each figure means exactly: docs/reports.md.
 """
 
 from __future__ import annotations
