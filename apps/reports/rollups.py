@@ -5,10 +5,10 @@ either from roll-up rows (`Rollup`) or from the chats themselves ("live"):
 
 - a UTC day marked stale (`StaleDay`: a chat of it changed since it was folded, or it was never
   folded, such as today) is read live;
-- the rest is cut where the report's key changes (a local midnight for the days report, every local
-  hour for the hours report, and every change of the zone's UTC offset), and each piece is covered
-  by the largest whole buckets that fit (a day, then hours, then quarters of an hour); the few
-  minutes before the first and after the last whole quarter (business hours such as 09:10) are live.
+- the rest is cut at every change of the zone's UTC offset, and each piece is covered by the largest
+  whole buckets (a day, then hours, then quarters of an hour) that never cross a local midnight (days
+  report) or local hour (hours report): a bucket size that divides the offset; the few minutes
+  before the first and after the last whole quarter (business hours such as 09:10) are live.
 
 Every UTC offset in use is a whole number of quarter hours (India +05:30, Nepal +05:45), so a local
 day or hour is always made of whole quarters: 15 minutes is the largest bucket size that assembles
@@ -165,45 +165,43 @@ def plan(org_id: int, covered: list[tuple[int, int]], zone: list[tuple[int | Non
             if day in stale:
                 _add(out.live, u, v)
                 continue
-            for a, b in _cuts(u, v, zone, key):
-                _cover(out, a, b)
+            for a, b, top in _pieces(u, v, zone, key):
+                _cover(out, a, b, top)
     return out
 
 
-def _cuts(u: int, v: int, zone: list[tuple[int | None, int]], key: int | None):
-    """[u, v) cut at every offset change and, with a key, wherever local time crosses a multiple of it."""
+def _pieces(u: int, v: int, zone: list[tuple[int | None, int]], key: int | None):
+    """[u, v) cut at every offset change, each piece with the largest bucket size that never crosses a
+    multiple of `key` in local time: one that divides both the key and the offset (a whole-hour zone's
+    local days are whole UTC hours, Nepal's are quarters). None: no bucket fits (an offset in seconds)."""
     if key is None:
-        yield u, v
+        yield u, v, DAY
         return
     a = u
     for until, offset in zone:
         b = v if until is None else min(v, until)
-        if b <= a:
-            continue
-        cut = a - (a + offset) % key + key  # the next local multiple of key after a
-        while cut < b:
-            yield a, cut
-            a, cut = cut, cut + key
-        yield a, b
-        a = b
+        if b > a:
+            yield a, b, next((size for size in SIZES if size <= key and offset % size == 0), None)
+            a = b
         if a >= v:
             return
 
 
-def _cover(out: Plan, u: int, v: int) -> None:
-    """[u, v) by the largest aligned buckets: quarters up to an hour, hours up to a day, days; live edges."""
+def _cover(out: Plan, u: int, v: int, top: int | None) -> None:
+    """[u, v) by the largest aligned buckets up to `top`: quarters up to an hour, hours up to a day, days;
+    what no whole quarter covers is live."""
     q1, q2 = -(-u // QUARTER) * QUARTER, v // QUARTER * QUARTER
-    if q1 >= q2:
+    if top is None or q1 >= q2:
         _add(out.live, u, v)
         return
     _add(out.live, u, q1)
     h1, h2 = -(-q1 // HOUR) * HOUR, q2 // HOUR * HOUR
-    if h1 >= h2:
+    if top == QUARTER or h1 >= h2:
         _run(out, QUARTER, q1, q2)
     else:
         _run(out, QUARTER, q1, h1)
         d1, d2 = -(-h1 // DAY) * DAY, h2 // DAY * DAY
-        if d1 >= d2:
+        if top == HOUR or d1 >= d2:
             _run(out, HOUR, h1, h2)
         else:
             _run(out, HOUR, h1, d1)
