@@ -17,9 +17,10 @@ Since a chat counts in the bucket it started in, a sum over buckets is exactly t
 chats: the figures (all sums and counts; no medians) are the same as from the chats alone.
 
 Folding: `fold` recomputes the marked days that ended at least SETTLE ago from their chats (one
-grouped read per day) and clears their marks, in one transaction per batch. The marks are locked
-first (FOR UPDATE), so a chat change that commits meanwhile either is seen by the read or marks the
-day again after the fold commits; a report never sees a day both folded and marked.
+grouped read per day) and clears their marks, in one short transaction per day: a chat change to a
+day being folded waits for that day only. The marks are locked first (FOR UPDATE), so a chat change
+that commits meanwhile either is seen by the read or marks the day again after the fold commits; a
+report never sees a day both folded and marked.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def db_time(seconds: int):
 # --- folding ------------------------------------------------------------------------------------
 
 
-def fold(*, settled_before: int | None = None, batch: int = 20) -> int:
+def fold(*, settled_before: int | None = None, batch: int = 1) -> int:
     """Fold every marked day that ended before `settled_before` (seconds since 1970; default now - SETTLE),
     a batch per transaction. Returns the days folded."""
     if settled_before is None:
