@@ -196,6 +196,7 @@ class Horn(System):
             # (and the chat figures); the integrations scenario turns them on where they are measured.
             "HORN_EVENT_STREAM": "0",
             "HORN_WEBHOOKS": "0",
+            "HORN_REPORT_FOLD_INTERVAL": "0",  # the reports scenario folds its history when it has loaded it
             # Retention runs only when a scenario starts it (the schedule would start one a minute in).
             "HORN_RETENTION_INTERVAL": "0",
             **(extra_env or {}),

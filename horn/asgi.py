@@ -35,6 +35,7 @@ from apps.integrations.botsocket import bot_socket  # noqa: E402
 from apps.privacy import schedule as retention_schedule  # noqa: E402
 from apps.realtime.consumers import push_socket  # noqa: E402
 from apps.realtime.hub import hub  # noqa: E402
+from apps.reports import rollups as report_rollups  # noqa: E402
 
 API_PREFIXES = ("/api/", "/pull", "/monitor/", "/files/", "/images")
 # Upload bodies may be as large as HORN_MAX_FILE_SIZE, times this for their encoding
@@ -169,12 +170,12 @@ async def http(scope, receive, send):
 
 async def lifespan(scope, receive, send):
     """Start the push hub (with the node's registration), the event-stream relay, the webhook worker and the
-    retention schedule (apps/privacy/schedule.py).
+    retention schedule (apps/privacy/schedule.py) and the folding of report roll-ups (apps/reports/rollups.py).
 
     With HORN_GRPC_PORT, the Support gRPC service (apps/grpcapi) runs beside them on this
     worker's event loop, and stops first, gracefully.
     """
-    grpc_server = retention = None
+    grpc_server = retention = folding = None
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
@@ -182,6 +183,7 @@ async def lifespan(scope, receive, send):
             await event_stream.start()
             await webhook_delivery.start()
             retention = asyncio.create_task(retention_schedule.loop())
+            folding = asyncio.create_task(report_rollups.loop())
             if settings.HORN_GRPC_PORT:
                 from apps.grpcapi import server as grpc_api
 
@@ -192,6 +194,8 @@ async def lifespan(scope, receive, send):
                 await grpc_server.stop()
             if retention is not None:
                 retention.cancel()
+            if folding is not None:
+                folding.cancel()
             await webhook_delivery.stop()
             await event_stream.stop()
             await hub.stop()

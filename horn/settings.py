@@ -429,6 +429,12 @@ HORN_TRUSTED_PROXIES = env_str("HORN_TRUSTED_PROXIES")
 # bounds the damage of a lost notice.
 HORN_BAN_CACHE_TTL = env_int("HORN_BAN_CACHE_TTL", 10, minimum=1)
 
+# --- Report roll-ups (apps/reports/rollups.py, docs/reports.md) -------------
+# Seconds between folds of the days whose chats changed into the reports' roll-ups, in every server
+# process; 0 turns the schedule off (`manage.py horn_rollups` still folds by hand). Reports are exact
+# either way: a day not folded yet is read from its chats.
+HORN_REPORT_FOLD_INTERVAL = env_int("HORN_REPORT_FOLD_INTERVAL", 60, minimum=0)
+
 # --- Retention (apps/privacy, docs/privacy.md) ------------------------------
 # Seconds between scheduled retention runs (one process of the cluster runs each, under a
 # Redis lock); 0 turns the schedule off (`manage.py horn_retention` still runs by hand).

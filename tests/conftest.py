@@ -58,6 +58,8 @@ def _no_event_stream():
     # it on (restarting the server) where the stream is the subject. Likewise the webhook worker.
     settings.HORN_EVENT_STREAM = False
     settings.HORN_WEBHOOKS = False
+    # Report roll-ups are folded where a test asks for it (manage.py horn_rollups), not a minute in.
+    settings.HORN_REPORT_FOLD_INTERVAL = 0
 
 
 @pytest.fixture

@@ -6,22 +6,28 @@ local day and hour it started. SQL sums each figure per group (a local day,
 a local hour, an agent, a queue), so the database returns at most a few
 hundred small rows whatever the number of chats. Local time is the UTC time
 plus the zone's offset of the moment, which is fixed between DST changes, so
-SQL adds it with a CASE over the period's few offsets. What each figure means
-exactly: docs/reports.md.
+SQL adds it with a CASE over the period's few offsets. Long ranges read most
+of their time from roll-ups, the same sums kept per UTC bucket
+(apps/reports/rollups.py), and only the rest from the chats; both give the same
+Figures. What each figure means exactly: docs/reports.md.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
+from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection
 
 from apps.chats.models import Chat
 
+from . import rollups
+from .models import AGENT, DAY, HOUR, QUEUE
 from .period import Period
 
 SATISFIED = 4  # CSAT counts ratings of 4 and 5 (of 1-5) as satisfied, as the industry does
 MICROS = 1_000_000
+EPOCH = date(1970, 1, 1)
 
 
 @dataclass(slots=True)
@@ -72,6 +78,8 @@ def _avg(total: float, n: int, digits: int = 0) -> float | None:
     return int(value) if digits == 0 else value
 
 
+assert tuple(f.name for f in fields(Figures)) == rollups.SUMS  # a roll-up row holds a Figures, field for field
+
 # The columns of a report row, in order (CSV header, the page's tables).
 COLUMNS = tuple(Figures().as_row())
 
@@ -99,7 +107,7 @@ def _local(period: Period, part: str) -> tuple[str, list]:
     return (f"date({local})" if part == "day" else f"CAST(strftime('%%H', {local}) AS INTEGER)"), params
 
 
-def _sums() -> str:
+def sums_sql() -> str:
     """One aggregate per Figures field, in its order."""
     wait = _micros("created_at", "accepted_at")
     response = _micros("created_at", "first_response_at")
@@ -162,21 +170,96 @@ def _db_time(moment):
 
 
 def grouped(scope: Scope, by: str) -> dict:
-    """Figures per group: `by` is "day" (local date, ISO), "hour" (local, 0-23), "agent_id" or "queue"."""
-    key, params = _local(scope.period, by) if by in ("day", "hour") else (by, [])
-    where, where_params = scope.where()
-    sql = f"SELECT {key} AS k, {_sums()} FROM {Chat._meta.db_table} WHERE {where} GROUP BY k"
+    """Figures per group: `by` is "day" (local date, ISO), "hour" (local, 0-23), "agent_id" or "queue".
+
+    Whole UTC buckets come from the roll-ups, the rest from the chats (apps/reports/rollups.py); the two
+    parts never overlap, and each group's figures are the sum of both.
+    """
+    p = scope.period
+    intervals = [(p.start, p.end)] if scope.open_intervals is None else scope.open_intervals
+    covered = [(int(a.timestamp()), int(b.timestamp())) for a, b in intervals]
+    zone = [(None if until is None else int(until.timestamp()), offset) for until, offset in p.offsets()]
+    found = rollups.plan(scope.org_id, covered, zone, {"day": DAY, "hour": HOUR}.get(by))
     out: dict = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params + where_params)
-        for k, *sums in cursor.fetchall():
-            # Every sum is whole; MariaDB answers SUMs as Decimal, and NULL for a sum of nothing.
-            out[_key(by, k)] = Figures(*[int(v or 0) for v in sums])
+    if found.live:
+        live = tuple((_utc(a), _utc(b)) for a, b in found.live)
+        _sum_into(out, by, *_chats_sql(replace(scope, open_intervals=live), by))
+    if found.runs:
+        _sum_into(out, by, *_rollup_sql(scope, by, found.runs, zone))
     return out
 
 
+def _chats_sql(scope: Scope, by: str) -> tuple[str, list]:
+    key, params = _local(scope.period, by) if by in ("day", "hour") else (by, [])
+    where, where_params = scope.where()
+    return f"SELECT {key} AS k, {sums_sql()} FROM {Chat._meta.db_table} WHERE {where} GROUP BY k", params + where_params
+
+
+def _rollup_sql(scope: Scope, by: str, runs: list, zone: list) -> tuple[str, list]:
+    """The roll-up rows of the runs, summed per group: each row lies within one group, named by its start."""
+    dims = (AGENT if scope.agent is not None or by == "agent_id" else 0) | (
+        QUEUE if scope.queue is not None or by == "queue" else 0
+    )
+    params: list = []
+    if by in ("day", "hour"):
+        *changes, (_, last) = zone
+        case = str(int(last))
+        if changes:
+            case = "CASE" + " WHEN start < %s THEN %s" * len(changes) + f" ELSE {case} END"
+            for until, seconds in changes:
+                params += [until, seconds]
+        local = f"(start + {case})"
+        if by == "day":
+            key = _div(local, DAY)
+        else:  # local appears twice, and its parameters with it
+            key, params = _div(f"{local} - {_div(local, DAY)} * {DAY}", HOUR), params * 2
+    else:
+        key = "agent" if by == "agent_id" else "queue"
+    where = ["org_id = %s", "dims = %s"]
+    params += [scope.org_id, dims]
+    where.append("(" + " OR ".join(["(size = %s AND start >= %s AND start < %s)"] * len(runs)) + ")")
+    for run in runs:
+        params += run
+    if scope.agent is not None:
+        where.append("agent = %s")
+        params.append(scope.agent)
+    if scope.queue is not None:
+        where.append("queue = %s")
+        params.append(scope.queue)
+    sums = ", ".join(f"SUM({name})" for name in rollups.SUMS)
+    return f"SELECT {key} AS k, {sums} FROM {rollups.ROLLUP} WHERE {' AND '.join(where)} GROUP BY k", params
+
+
+def _div(sql: str, n: int) -> str:
+    """Integer division of a non-negative integer expression."""
+    return f"({sql}) DIV {n}" if connection.vendor == "mysql" else f"(({sql}) / {n})"
+
+
+def _sum_into(out: dict, by: str, sql: str, params: list) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for k, *sums in cursor.fetchall():
+            # Every sum is whole; MariaDB answers SUMs as Decimal, and NULL for a sum of nothing.
+            figures = Figures(*[int(v or 0) for v in sums])
+            key = _key(by, k)
+            if key in out:
+                out[key].add(figures)
+            else:
+                out[key] = figures
+
+
+def _utc(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
 def _key(by: str, value):
-    """SQLite answers dates as text; MariaDB as dates."""
+    """SQLite answers dates as text, MariaDB as dates; roll-ups as days since 1970 and "" for nobody."""
     if by == "day":
-        return value if isinstance(value, str) else value.isoformat()
-    return int(value) if by == "hour" else value
+        if isinstance(value, str):
+            return value
+        if isinstance(value, date):
+            return value.isoformat()
+        return (EPOCH + timedelta(days=int(value))).isoformat()
+    if by == "hour":
+        return int(value)
+    return None if by == "agent_id" and value == "" else value
