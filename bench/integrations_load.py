@@ -159,18 +159,22 @@ async def bot_round_trip(port: int, cfg: dict) -> dict:
                 per_bot = int(cfg["bot_rate"] * cfg["duration"] / cfg["bots"])
                 for n in range(per_bot):
                     t = time.monotonic()
+                    span[0] = min(span[0], t)
                     message = {"type": "text", "chat": {"id": chat}, "text": f"bot {i} says {n}"}
                     await ws.send(json.dumps({"type": "send", "id": n, "message": message}))
                     await _reply(ws, n)
                     latencies.append((time.monotonic() - t) * 1000)
+                    span[1] = max(span[1], time.monotonic())
                     await asyncio.sleep(max(0.0, cfg["bots"] / cfg["bot_rate"] - (time.monotonic() - t)))
 
-        t0 = time.monotonic()
+        # The rate over the requests themselves: a bot's closing handshake can wait out the client's
+        # 10 s close timeout when frames it never read are still queued, which is not a request's time.
+        span = [float("inf"), 0.0]
         await asyncio.gather(*(one_bot(i) for i in range(cfg["bots"])))
         return {
             "bots": cfg["bots"],
             "requests": len(latencies),
-            "per_s": round(len(latencies) / (time.monotonic() - t0), 1),
+            "per_s": round(len(latencies) / (span[1] - span[0]), 1),
             **percentiles(latencies),
         }
     finally:
