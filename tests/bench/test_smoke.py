@@ -61,8 +61,9 @@ def test_the_smoke_benchmark_runs_all_systems_and_scenarios(tmp_path):
     hooks = horn["integrations"]["webhooks"]
     assert hooks["delivered"] == hooks["sent"] and hooks["burst_delivered"] == hooks["burst"], hooks
     assert horn["integrations"]["bot"]["requests"] > 0
-    for label in ("off", "on"):
-        run_ = horn["integrations"]["eventstream"][label]
+    runs = horn["integrations"]["eventstream"]["runs"]
+    assert [run_["stream"] for run_ in runs] == ["off", "on", "on", "off"]
+    for run_ in runs:
         assert run_["accepted"] == run_["sent"] and run_["delivered_ratio"] == 1.0, horn["integrations"]
 
 
