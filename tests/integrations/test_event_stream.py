@@ -103,6 +103,32 @@ def test_the_process_that_commits_an_event_appends_it(horn, world, horn_server, 
         horn_server.start()
 
 
+def test_events_published_out_of_order_are_appended_in_order(horn, world, settings):
+    # Two processes commit 2 and then 3-4, but publish 3-4 first: those wait for 2, then all go in order.
+    from apps.core.redis import get_redis
+    from apps.integrations.emit import append_stored, early_key
+
+    conversation(horn, world)  # (the suite's server runs without the stream: nothing appended yet)
+    events = events_between(world.acme.pk, 1, 4)
+    settings.HORN_EVENT_STREAM = True
+
+    async def publish(batch):
+        async with get_redis().pipeline(transaction=False) as pipe:
+            append_stored(pipe, batch)
+            await pipe.execute()
+
+    async def run():
+        await publish(events[:1])
+        await publish(events[2:4])
+        first = [entry_id for entry_id, _ in entries(world.acme.pk)]
+        await publish(events[1:2])
+        return first
+
+    assert asyncio.run(run()) == ["1-0"]
+    assert [entry_id for entry_id, _ in entries(world.acme.pk)] == ["1-0", "2-0", "3-0", "4-0"]
+    assert _sync_redis().exists(early_key(world.acme.pk)) == 0
+
+
 def test_events_committed_while_no_relay_ran_are_appended_when_one_does(horn, world, horn_server, settings):
     # As if the process that committed them died before anything was appended: the database is the source.
     conversation(horn, world)
