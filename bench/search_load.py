@@ -168,8 +168,11 @@ def load(
     loaded = time.perf_counter()
     if mysql and fulltext:
         searchindex.create(connection)
+    # Fresh statistics for every table loaded, as an operator would after an import: with the chat and
+    # member tables' still from before the load, MariaDB chose a plan for the staff filter that read all
+    # of one agent's 10,000 chats (186 ms instead of 11).
     with connection.cursor() as cur:
-        cur.execute("ANALYZE TABLE chats_message" if mysql else "ANALYZE")
+        cur.execute("ANALYZE TABLE chats_message, chats_chat, chats_chatmember, visitors_visitor" if mysql else "ANALYZE")
         cur.fetchall()
     return {
         "messages": n,
