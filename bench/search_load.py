@@ -172,7 +172,9 @@ def load(
     # member tables' still from before the load, MariaDB chose a plan for the staff filter that read all
     # of one agent's 10,000 chats (186 ms instead of 11).
     with connection.cursor() as cur:
-        cur.execute("ANALYZE TABLE chats_message, chats_chat, chats_chatmember, visitors_visitor" if mysql else "ANALYZE")
+        cur.execute(
+            "ANALYZE TABLE chats_message, chats_chat, chats_chatmember, visitors_visitor" if mysql else "ANALYZE"
+        )
         cur.fetchall()
     return {
         "messages": n,
