@@ -64,7 +64,7 @@ def fts_expression(terms: list[Term]) -> str:
 
 
 def search_chats(caller: Caller, q: ChatQuery) -> dict:
-    chats = Chat.objects.filter(org_id=caller.org_id).select_related("creator")
+    chats = Chat.objects.filter(org_id=caller.org_id)
     if q.states:
         chats = chats.filter(state__in=q.states)
     if q.queue is not None:
@@ -89,7 +89,12 @@ def search_chats(caller: Caller, q: ChatQuery) -> dict:
         chats = chats.filter(created_at__lte=at).exclude(created_at=at, pk__gte=chat_id)
     if q.terms:
         chats = _with_text(caller.org_id, chats, q.terms, q.limit + 1)
-    page = list(chats.order_by("-created_at", "-pk")[: q.limit + 1])
+    # The page's ids first, then its rows with their visitors: joined in one query, the visitor table
+    # led MariaDB to start from the other side of a filter (all of one agent's 10,000 chats, sorted,
+    # 120-190 ms) instead of reading the newest chats until the page is full (11 ms).
+    ids = list(chats.order_by("-created_at", "-pk").values_list("pk", flat=True)[: q.limit + 1])
+    rows = Chat.objects.select_related("creator").in_bulk(ids)
+    page = [rows[pk] for pk in ids]
     more, page = len(page) > q.limit, page[: q.limit]
     staff = _staff_of([c.pk for c in page])
     hits = _hits([c.pk for c in page], q.terms) if q.terms else {}
