@@ -23,10 +23,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import random
 import secrets
-import socket
 import time
 from datetime import timedelta
 
@@ -42,7 +40,7 @@ from apps.accounts.models import Staff
 from apps.chats.models import OrgSequence
 from apps.core.db import db
 from apps.core.errors import UrlRefused
-from apps.core.redis import get_redis
+from apps.core.lease import Lease
 from apps.realtime.replay import events_between
 
 from . import envelope
@@ -260,18 +258,11 @@ def notify_disabled(hook_id: int) -> None:
 
 class Worker:
     def __init__(self) -> None:
-        self.token = f"{os.environ.get('HORN_SERVICE_ID') or socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        self.lease = Lease(LEASE)
         self.client: aiohttp.ClientSession | None = None
 
     async def _lead(self) -> bool:
-        redis = get_redis()
-        ttl = settings.HORN_EVENT_STREAM_LEASE_MS
-        if await redis.set(LEASE, self.token, nx=True, px=ttl):
-            return True
-        if await redis.get(LEASE) == self.token:
-            await redis.pexpire(LEASE, ttl)
-            return True
-        return False
+        return (await self.lease.hold())[0]
 
     async def step(self) -> int:
         await db(make_deliveries)

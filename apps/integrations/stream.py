@@ -33,9 +33,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import secrets
-import socket
 import time
 
 import orjson
@@ -43,6 +40,7 @@ from django.conf import settings
 from redis.exceptions import ResponseError
 
 from apps.core.db import db
+from apps.core.lease import Lease
 from apps.core.redis import get_redis
 from apps.realtime.replay import events_between
 
@@ -106,25 +104,18 @@ class Relay:
         self.committed: dict[int, int] = {}  # org -> its sequence number last round: due by now
         self.saved: dict[int, int] = {}  # org -> its checkpoint as last written
         self.saved_at = 0.0
-        # Who holds the lease, readable by an operator (and a test): this process, then a random part.
-        self.token = f"{os.environ.get('HORN_SERVICE_ID') or socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        self.lease = Lease(LEASE)
         self.drain = None
 
     async def _lead(self) -> bool:
-        redis = get_redis()
-        ttl = settings.HORN_EVENT_STREAM_LEASE_MS
-        if await redis.set(LEASE, self.token, nx=True, px=ttl):
-            # Newly leading, or the lease vanished under us (Redis restarted or lost its data): where
-            # each stream ends is read afresh, so a lost stream is refilled from the checkpoint.
+        held, fresh = await self.lease.hold()
+        if fresh or not held:
+            # Newly leading (or the lease vanished under us: Redis restarted or lost its data), or another
+            # process leads: where each stream ends is read afresh, so a lost stream is refilled from the
+            # checkpoint, and what another relay appended is known if we take over.
             self.appended.clear()
             self.committed.clear()
-            return True
-        if await redis.get(LEASE) == self.token:
-            await redis.pexpire(LEASE, ttl)
-            return True
-        self.appended.clear()  # another process leads; what it appends is read afresh if we take over
-        self.committed.clear()
-        return False
+        return held
 
     async def _resume_points(self, org_ids: list[int], seqs: dict[int, int]) -> None:
         """Where each org's stream ends: its last entry, else the checkpoint, else its latest MAXLEN events."""
