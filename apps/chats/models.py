@@ -108,7 +108,7 @@ class Message(models.Model):
     mid = models.CharField(primary_key=True, max_length=ids.MID_LEN, default=ids.new_mid, editable=False)
     org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     seq = models.BigIntegerField()
-    chat = models.ForeignKey(Chat, null=True, on_delete=models.CASCADE, related_name="messages")
+    chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="messages")
     type = models.CharField(max_length=32)
     sender_id = models.CharField(max_length=ids.VISITOR_LEN)
     sender_role = models.CharField(max_length=8)
@@ -130,8 +130,14 @@ class Message(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["org", "seq"], name="message_org_seq"),
             models.UniqueConstraint(fields=["org", "sender_id", "client_msg_id"], name="message_idempotency"),
+            # On MariaDB this is the table's PRIMARY KEY, not an index of this name (migration 0007): InnoDB
+            # stores rows in primary-key order, so a chat's messages lie together and reading a chat (its
+            # history, a transcript, search's scan of the newest chats) reads a few pages, not a row each.
+            # `mid`, the public id, is a unique key there. A later migration that alters this constraint
+            # must do so by hand on MariaDB.
+            models.UniqueConstraint(fields=["chat", "seq"], name="message_chat_seq"),
         ]
-        indexes = [models.Index(fields=["chat", "seq"]), models.Index(fields=["org", "to_staff", "seq"])]
+        indexes = [models.Index(fields=["org", "to_staff", "seq"])]
 
 
 class OrgSequence(models.Model):
