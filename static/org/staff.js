@@ -4,7 +4,7 @@
 
 import { api } from "../console/api.js";
 import { fill, h } from "../console/dom.js";
-import { t } from "../console/i18n.js";
+import { lang, t } from "../console/i18n.js";
 
 const table = document.getElementById("team");
 const tbody = table.querySelector("tbody");
@@ -37,7 +37,7 @@ function presence(person) {
 function lastSeen(person) {
   if (person.online) return t("now");
   if (!person.last_seen) return t("never");
-  return new Date(person.last_seen * 1000).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+  return new Date(person.last_seen * 1000).toLocaleString(lang, { dateStyle: "medium", timeStyle: "short" });
 }
 
 async function change(person, changes) {

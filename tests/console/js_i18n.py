@@ -1,4 +1,5 @@
-"""The console's JS strings: every t("...") key in static/console/*.js and the catalogues that translate them.
+"""The staff pages' JS strings: every t("...") key in static/console/*.js and static/org/*.js (the organisation
+pages import t() from the console) and the catalogues that translate them.
 
 The rule (static/console/i18n.js): t() gets one string literal in single or double quotes, so
 the keys can be read from the source without running it. This module reads them with a small
@@ -20,6 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 CONSOLE = ROOT / "static" / "console"
+SOURCES = (CONSOLE, ROOT / "static" / "org")  # the modules whose t() keys the catalogues must hold
 CATALOGUES = {"zh-CN": CONSOLE / "i18n" / "zh-CN.js", "sv": CONSOLE / "i18n" / "sv.js"}
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 # After one of these (or at the start), a "/" begins a regular expression, not a division.
@@ -166,7 +168,7 @@ def extract(path: Path, found: Found | None = None) -> Found:
     """Add the t() keys of one JS file to `found` (and the calls that break the rule)."""
     found = found or Found()
     toks = list(tokens(path.read_text(encoding="utf-8")))
-    where = path.name
+    where = f"{path.parent.name}/{path.name}"
     for k, tok in enumerate(toks):
         if tok.kind != "name" or tok.value != "t":
             continue
@@ -183,10 +185,11 @@ def extract(path: Path, found: Found | None = None) -> Found:
 
 
 def console_keys() -> Found:
-    """Every key of static/console/*.js (the catalogues themselves hold no t() calls)."""
+    """Every key of static/console/*.js and static/org/*.js (the catalogues themselves hold no t() calls)."""
     found = Found()
-    for path in sorted(CONSOLE.glob("*.js")):
-        extract(path, found)
+    for folder in SOURCES:
+        for path in sorted(folder.glob("*.js")):
+            extract(path, found)
     return found
 
 
