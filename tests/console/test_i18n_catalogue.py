@@ -28,6 +28,9 @@ const bad1 = t(label);
 const bad2 = t(`template ${x}`);
 const bad3 = t("glued " + word);
 function t2() { return "t(\"inside a string\")"; }
+const i = tc("account", "Active") + tc("chat", "Active", { n: 1 });
+const bad4 = tc("account");
+const bad5 = tc(ctx, "Active");
 """
 
 
@@ -46,10 +49,12 @@ def test_the_extractor_reads_every_literal_form_and_flags_the_rest(tmp_path):
             "after a regex",
             "after a division",
             'escapes: é A 😀 "q"',
+            "account|Active",
+            "chat|Active",
         ]
     )
     assert found.keys["over two lines"] == [f"{tmp_path.name}/sample.js:6"]
-    assert [bad.split(":")[1] for bad in found.bad_calls] == ["14", "15", "16"]
+    assert [bad.split(":")[1] for bad in found.bad_calls] == ["14", "15", "16", "19", "20"]
 
 
 def test_every_console_string_is_a_literal_key():

@@ -335,5 +335,7 @@ export default {
   "Reactivate": "Återaktivera",
   "Send invitation again": "Skicka inbjudan igen",
   "you": "du",
-  "Invitation sent to {email}.": "Inbjudan skickades till {email}."
+  "Invitation sent to {email}.": "Inbjudan skickades till {email}.",
+  "account|Active": "Aktiv",
+  "key|Active": "Aktiv"
 };

@@ -335,5 +335,7 @@ export default {
   "Reactivate": "重新启用",
   "Send invitation again": "重新发送邀请",
   "you": "你",
-  "Invitation sent to {email}.": "已向 {email} 发送邀请。"
+  "Invitation sent to {email}.": "已向 {email} 发送邀请。",
+  "account|Active": "已启用",
+  "key|Active": "有效"
 };
