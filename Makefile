@@ -33,7 +33,7 @@ test: install
 # After changing a page's {% translate %} strings: refresh locale/*/django.po, translate the new
 # entries, then run it again to compile the .mo files that are committed with them (needs gettext).
 messages: install
-	$(BIN)/python manage.py makemessages -l zh_Hans -l sv --no-obsolete --no-fuzzy-matching --add-location=file \
+	$(BIN)/python manage.py makemessages -l zh_Hans -l sv --no-obsolete --add-location=file \
 	  --ignore='.venv/*' --ignore='var/*' --ignore='bench/*' --ignore='tests/*'
 	$(BIN)/python manage.py compilemessages --ignore='.venv/*' --ignore='var/*'
 

@@ -10,9 +10,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
-from apps.core.errors import HornError
+from apps.core.errors import HornError, page_sentence
 
 from . import links, team
 from .pages import CONSOLE_CSP
@@ -33,19 +34,20 @@ def set_password(request, token: str):
     try:
         link = links.check(token)
     except HornError as exc:
-        return _page(request, "registration/link_refused.html", {"reason": exc.msg}, exc.status)
+        return _page(request, "registration/link_refused.html", {"reason": page_sentence(exc)}, exc.status)
     context = {"username": link.user.username, "invite": link.purpose == link.INVITE}
     if request.method == "GET":
         return _page(request, "registration/set_password.html", context)
     password, again = request.POST.get("password", ""), request.POST.get("password_again", "")
     if password != again:
-        return _page(request, "registration/set_password.html", {**context, "errors": ["The passwords differ."]}, 400)
+        errors = [gettext("The passwords differ.")]
+        return _page(request, "registration/set_password.html", {**context, "errors": errors}, 400)
     try:
         links.set_password(token, password)
     except ValidationError as exc:
         return _page(request, "registration/set_password.html", {**context, "errors": exc.messages}, 400)
     except HornError as exc:  # spent or expired between the check and the lock
-        return _page(request, "registration/link_refused.html", {"reason": exc.msg}, exc.status)
+        return _page(request, "registration/link_refused.html", {"reason": page_sentence(exc)}, exc.status)
     return _page(request, "registration/password_set.html", context)
 
 
@@ -71,5 +73,5 @@ def signup(request):
     try:
         team.sign_up(name=form["org"], email=form["email"], admin_name=form["name"])
     except HornError as exc:
-        return _page(request, "registration/signup.html", {"form": form, "error": exc.msg}, exc.status)
+        return _page(request, "registration/signup.html", {"form": form, "error": page_sentence(exc)}, exc.status)
     return _page(request, "registration/signup_done.html", {"email": form["email"].strip()})

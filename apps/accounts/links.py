@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from apps.core.errors import LinkExpired, LinkInvalid, LinkUsed
 
@@ -56,7 +57,7 @@ def check(token: str, *, lock: bool = False) -> SetPasswordLink:
     if link.expires_at <= timezone.now():
         raise LinkExpired()
     if not link.user.is_active:  # deactivated since the link was sent
-        raise LinkInvalid("this account is deactivated: ask your organisation's admin")
+        raise LinkInvalid(gettext_noop("this account is deactivated: ask your organisation's admin"))
     return link
 
 

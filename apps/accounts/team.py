@@ -17,6 +17,7 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_noop
 
 from apps.core.errors import EmailTaken, InvalidValue, LastAdmin, NotFound, OrgNameTaken
 
@@ -36,7 +37,7 @@ def clean_email(raw: str, field: str = "email") -> str:
     try:
         validate_email(email)
     except ValidationError:
-        raise InvalidValue("not a valid e-mail address", field=field) from None
+        raise InvalidValue(gettext_noop("not a valid e-mail address"), field=field) from None
     return email
 
 
@@ -74,7 +75,7 @@ def create_org_with_admin(
     """A new org, its first admin and their set-password link (mailed too; the operator may copy it)."""
     name = name.strip()
     if not name or len(name) > 100:
-        raise InvalidValue("an organisation name is 1 to 100 characters", field="name")
+        raise InvalidValue(gettext_noop("an organisation name is 1 to 100 characters"), field="name")
     email = clean_email(email)
     origins = [clean_origin(o) for o in allowed_origins]
     with transaction.atomic():

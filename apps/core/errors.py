@@ -6,6 +6,8 @@ status it maps to, a human message and, when one field is at fault, its name.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext, gettext_noop
+
 
 class HornError(Exception):
     code = 5000
@@ -22,6 +24,23 @@ class HornError(Exception):
         body = {"code": self.code, "msg": self.msg, "field": self.field}
         body.update(self.extra)
         return body
+
+
+def page_message(exc: HornError) -> str:
+    """The error's message for a server-rendered page, in the page's language.
+
+    API bodies stay English (the contract); a message that a page may show is marked with
+    gettext_noop where it is written, so makemessages collects it and this finds its translation.
+    A message built with values (an f-string) has no entry and is shown in English.
+    """
+    return gettext(exc.msg)
+
+
+def page_sentence(exc: HornError) -> str:
+    """page_message() as a sentence: a capital first letter and a closing stop (Chinese has its own)."""
+    text = page_message(exc)
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?", "\u3002", "\uff01", "\uff1f")) else f"{text}."
 
 
 # 400: the request itself is malformed
@@ -151,19 +170,19 @@ class LastAdmin(HornError):
 
 
 class LinkInvalid(HornError):
-    code, status, default_msg = 7003, 400, "this link is not valid: check that you copied all of it"
+    code, status, default_msg = 7003, 400, gettext_noop("this link is not valid: check that you copied all of it")
 
 
 class LinkExpired(HornError):
-    code, status, default_msg = 7004, 410, "this link has expired"
+    code, status, default_msg = 7004, 410, gettext_noop("this link has expired")
 
 
 class LinkUsed(HornError):
-    code, status, default_msg = 7005, 410, "this link has already been used"
+    code, status, default_msg = 7005, 410, gettext_noop("this link has already been used")
 
 
 class OrgNameTaken(HornError):
-    code, status, default_msg = 7006, 409, "an organisation with this name already exists"
+    code, status, default_msg = 7006, 409, gettext_noop("an organisation with this name already exists")
 
 
 # 400 for integrations: a webhook URL Horn will not call

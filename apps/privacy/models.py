@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import Organisation
 
@@ -23,10 +24,10 @@ class AuditEntry(models.Model):
 
     RETENTION_SET, RETENTION_RUN, EXPORT, ERASE = "retention_set", "retention_run", "export", "erase"
     ACTIONS = [
-        (RETENTION_SET, "Retention changed"),
-        (RETENTION_RUN, "Retention run"),
-        (EXPORT, "Exported"),
-        (ERASE, "Erased"),
+        (RETENTION_SET, gettext_lazy("Retention changed")),
+        (RETENTION_RUN, gettext_lazy("Retention run")),
+        (EXPORT, gettext_lazy("Exported")),
+        (ERASE, gettext_lazy("Erased")),
     ]
 
     org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")

@@ -10,10 +10,11 @@ from asgiref.sync import async_to_sync
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from apps.accounts.auth import STAFF, Caller
 from apps.accounts.pages import admin_page
-from apps.core.errors import HornError, InvalidValue
+from apps.core.errors import HornError, InvalidValue, page_message
 from apps.core.http import json_response
 
 from . import audit, retention, subjects
@@ -37,24 +38,33 @@ def privacy(request, staff):
             notice = _post(request, _caller(staff))
         number = page_number(request.GET.get("page"))
     except HornError as exc:
-        error, status, number = exc.msg, exc.status, 1
+        error, status, number = page_message(exc), exc.status, 1
     return _render(request, staff, number, notice=notice, error=error, status=status)
 
 
 def _post(request, caller: Caller) -> str:
     if request.POST.get("action") == "retention":
         days = retention.set_days(caller, _days(request.POST.get("days", "")))
-        return f"Saved: chats and page views are kept for {days} days." if days else "Saved: everything is kept."
+        if not days:
+            return gettext("Saved: everything is kept.")
+        return gettext("Saved: chats and page views are kept for %(days)s days.") % {"days": days}
     if request.POST.get("action") == "erase":
         subject = _subject(request)
         if request.POST.get("confirm") != "yes":
-            raise InvalidValue("tick the box to confirm: an erasure cannot be undone", field="confirm")
+            raise InvalidValue(gettext_noop("tick the box to confirm: an erasure cannot be undone"), field="confirm")
         done = async_to_sync(erase_subject)(caller, subject)
-        return (
-            f"Erased {subject.label}: messages redacted: {done['messages']}, files deleted: {done['files']}, "
-            f"page views deleted: {done['page_views']}."
-        )
-    raise InvalidValue("unknown action", field="action")
+        if subject.uid is not None:
+            erased = gettext(
+                "Erased visitor %(who)s: messages redacted: %(messages)s, files deleted: %(files)s, "
+                "page views deleted: %(page_views)s."
+            )
+        else:
+            erased = gettext(
+                "Erased customer %(who)s: messages redacted: %(messages)s, files deleted: %(files)s, "
+                "page views deleted: %(page_views)s."
+            )
+        return erased % {"who": subject.uid or subject.customer, **done}
+    raise InvalidValue(gettext_noop("unknown action"), field="action")
 
 
 def _days(raw: str) -> int | None:
@@ -62,7 +72,8 @@ def _days(raw: str) -> int | None:
     if not raw:
         return None
     if not raw.isdigit():
-        raise InvalidValue(f"retention must be a whole number of days ({MIN_DAYS} to {MAX_DAYS})", field="days")
+        why = gettext("retention must be a whole number of days (%(min)s to %(max)s)")
+        raise InvalidValue(why % {"min": MIN_DAYS, "max": MAX_DAYS}, field="days")
     return int(raw)
 
 
@@ -80,7 +91,7 @@ def _download(request, caller: Caller) -> HttpResponse:
 
 def _details(details: dict) -> list[tuple[str, str]]:
     """An entry's details as "key: value" pairs for the page (lists joined, None as "keep everything")."""
-    shown = {None: "keep everything"}
+    shown = {None: gettext("keep everything")}
     return [
         (key, ", ".join(map(str, value)) if isinstance(value, list) else shown.get(value, str(value)))
         for key, value in details.items()

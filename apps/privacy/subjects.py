@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
 from apps.chats.models import Chat, ChatMember
 from apps.core import ids
@@ -37,24 +38,25 @@ class Subject:
 def parse(uid: str | None, customer: str | None) -> Subject:
     """A Subject from request input, or the 4xx that says what is wrong with it."""
     if uid and customer:
-        raise InvalidValue("give uid or customer, not both", field="customer")
+        raise InvalidValue(gettext_noop("give uid or customer, not both"), field="customer")
     if uid:
         if not ids.is_visitor_id(uid):
-            raise BadId("uid is not a well-formed visitor id", field="uid")
+            raise BadId(gettext_noop("uid is not a well-formed visitor id"), field="uid")
         return Subject(uid=uid)
     if customer:
         if len(customer) > CUSTOMER_ID_LEN:
             raise InvalidValue(f"customer is longer than {CUSTOMER_ID_LEN} characters", field="customer")
         return Subject(customer=customer)
-    raise MissingField("give the visitor's uid or the customer id", field="uid")
+    raise MissingField(gettext_noop("give the visitor's uid or the customer id"), field="uid")
 
 
 def visitors(org_id: int, subject: Subject) -> list[Visitor]:
     rows = Visitor.objects.filter(org_id=org_id).order_by("created_at", "vid")
     found = list(rows.filter(pk=subject.uid) if subject.uid is not None else rows.filter(customer_id=subject.customer))
     if not found:
-        what = "visitor with this id" if subject.uid is not None else "visitor with this customer id"
-        raise NotFound(f"no {what} in this organisation", field=subject.field)
+        if subject.uid is not None:
+            raise NotFound(gettext_noop("no visitor with this id in this organisation"), field=subject.field)
+        raise NotFound(gettext_noop("no visitor with this customer id in this organisation"), field=subject.field)
     return found
 
 

@@ -11,6 +11,8 @@
 // or double quotes, never a variable or a template literal, so the test can find every key and
 // list the ones a catalogue lacks. Put changing parts in {placeholders}; choose between whole
 // sentences (n === 1 ? t("{n} visit", ...) : t("{n} visits", ...)) instead of gluing words.
+// A word that translates differently by what it describes gets a context (gettext's pgettext):
+//   tc("account", "Active")         -> catalogue key "account|Active": "Aktiv", where a chat is "Pågår"
 
 const CATALOGUES = {
   "zh-CN": () => import("./i18n/zh-CN.js"),
@@ -33,7 +35,15 @@ async function load() {
 const catalogue = await load();
 
 export function t(msg, vars) {
-  const text = catalogue[msg] || msg;
+  return fillIn(catalogue[msg] || msg, vars);
+}
+
+/** t() with a context, both string literals: the catalogue key is "context|msg"; English shows msg. */
+export function tc(context, msg, vars) {
+  return fillIn(catalogue[`${context}|${msg}`] || msg, vars);
+}
+
+function fillIn(text, vars) {
   if (!vars) return text;
   return text.replace(/\{(\w+)\}/g, (whole, key) => (key in vars ? String(vars[key]) : whole));
 }

@@ -4,7 +4,7 @@
 
 import { api } from "../console/api.js";
 import { dateTime, fill, h } from "../console/dom.js";
-import { t } from "../console/i18n.js";
+import { t, tc } from "../console/i18n.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -42,7 +42,7 @@ function keyRow(key) {
   return h("tr", { class: key.active ? "" : "inactive", "data-id": key.id },
     h("td", {}, key.name),
     h("td", {}, h("code", {}, `${key.prefix}…`)),
-    h("td", {}, key.active ? t("Active") : t("Revoked")),
+    h("td", {}, key.active ? tc("key", "Active") : t("Revoked")),
     h("td", {}, when(key.created_at)),
     h("td", {}, when(key.last_used_at)),
     h("td", {}, revoke));

@@ -25,10 +25,17 @@ const FIGURES = [
   ["agents_away", t("Agents away")],
 ];
 const DURATIONS = new Set(["avg_wait", "longest_wait"]);
+// The connection's state when it is not live (the console's words for it).
+const CONNECTION_TEXT = {
+  connecting: t("Connecting…"),
+  "long-poll": t("Long-poll"),
+  reconnecting: t("Reconnecting…"),
+  offline: t("Offline"),
+};
 
 function show(key, value) {
   if (!DURATIONS.has(key)) return String(value);
-  return value < 60 ? `${value} s` : `${Math.floor(value / 60)} min ${value % 60} s`;
+  return value < 60 ? t("{n} s", { n: value }) : t("{m} min {s} s", { m: Math.floor(value / 60), s: value % 60 });
 }
 
 let snapshot = null; // {live, at: when it arrived (this clock, not the server's)}
@@ -65,7 +72,7 @@ conn.addEventListener("event", (e) => {
 });
 conn.addEventListener("init", soon);
 conn.addEventListener("state", (e) => {
-  document.getElementById("live-state").textContent = e.detail === "live" ? "" : `(${t(e.detail)})`;
+  document.getElementById("live-state").textContent = e.detail === "live" ? "" : `(${CONNECTION_TEXT[e.detail] || e.detail})`;
 });
 conn.addEventListener("unauthenticated", () => location.assign("/login/?next=/org/live/"));
 setInterval(render, TICK_MS);

@@ -27,9 +27,9 @@ const FIGURES = [
 
 function duration(seconds) {
   if (seconds === null || seconds === undefined) return "–";
-  if (seconds < 60) return `${seconds} s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
-  return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
+  if (seconds < 60) return t("{n} s", { n: seconds });
+  if (seconds < 3600) return t("{m} min {s} s", { m: Math.floor(seconds / 60), s: seconds % 60 });
+  return t("{h} h {m} min", { h: Math.floor(seconds / 3600), m: Math.floor((seconds % 3600) / 60) });
 }
 
 function show(key, value) {

@@ -4,7 +4,7 @@
 
 import { api } from "../console/api.js";
 import { fill, h } from "../console/dom.js";
-import { t } from "../console/i18n.js";
+import { lang, t, tc } from "../console/i18n.js";
 
 const table = document.getElementById("team");
 const tbody = table.querySelector("tbody");
@@ -15,7 +15,7 @@ const maxChats = Number(table.dataset.maxChats);
 const me = document.body.dataset.sid;
 
 const ROLES = [["agent", t("Agent")], ["admin", t("Admin")]];
-const ACCOUNT = { active: t("Active"), invited: t("Invited"), deactivated: t("Deactivated") };
+const ACCOUNT = { active: tc("account", "Active"), invited: t("Invited"), deactivated: t("Deactivated") };
 const STATUS = { online: t("Online"), away: t("Away"), offline: t("Offline") };
 
 /** The server's message as a sentence on the page. */
@@ -37,7 +37,7 @@ function presence(person) {
 function lastSeen(person) {
   if (person.online) return t("now");
   if (!person.last_seen) return t("never");
-  return new Date(person.last_seen * 1000).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+  return new Date(person.last_seen * 1000).toLocaleString(lang, { dateStyle: "medium", timeStyle: "short" });
 }
 
 async function change(person, changes) {

@@ -1,6 +1,8 @@
-"""The console's JS strings: every t("...") key in static/console/*.js and the catalogues that translate them.
+"""The staff pages' JS strings: every t("...") key in static/console/*.js and static/org/*.js (the organisation
+pages import t() from the console) and the catalogues that translate them.
 
-The rule (static/console/i18n.js): t() gets one string literal in single or double quotes, so
+The rule (static/console/i18n.js): t() gets one string literal in single or double quotes (tc(), the
+same with a context first, two: its key is "context|msg"), so
 the keys can be read from the source without running it. This module reads them with a small
 tokenizer (comments, strings, template literals with their ${...} parts, regular expressions) and
 reports any t() call whose first argument is something else, so a key can never hide.
@@ -20,6 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 CONSOLE = ROOT / "static" / "console"
+SOURCES = (CONSOLE, ROOT / "static" / "org")  # the modules whose t() keys the catalogues must hold
 CATALOGUES = {"zh-CN": CONSOLE / "i18n" / "zh-CN.js", "sv": CONSOLE / "i18n" / "sv.js"}
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 # After one of these (or at the start), a "/" begins a regular expression, not a division.
@@ -162,31 +165,44 @@ def tokens(src: str):
             i += len(op)
 
 
+def _literals(toks: list[Token], start: int, count: int) -> list[str] | None:
+    """The `count` string literals that open the argument list at toks[start] (just after "("), or None."""
+    values = []
+    for n in range(count):
+        arg = toks[start + 2 * n] if start + 2 * n < len(toks) else None
+        after = toks[start + 2 * n + 1].value if start + 2 * n + 1 < len(toks) else ""
+        if arg is None or arg.kind != "string" or after not in ((",", ")") if n == count - 1 else (",",)):
+            return None
+        values.append(arg.value)
+    return values
+
+
 def extract(path: Path, found: Found | None = None) -> Found:
-    """Add the t() keys of one JS file to `found` (and the calls that break the rule)."""
+    """Add the t() and tc() keys of one JS file to `found` (and the calls that break the rule)."""
     found = found or Found()
     toks = list(tokens(path.read_text(encoding="utf-8")))
-    where = path.name
+    where = f"{path.parent.name}/{path.name}"
     for k, tok in enumerate(toks):
-        if tok.kind != "name" or tok.value != "t":
+        if tok.kind != "name" or tok.value not in ("t", "tc"):
             continue
         before = toks[k - 1].value if k else ""
         if before in (".", "?.", "function") or k + 1 >= len(toks) or toks[k + 1].value != "(":
             continue  # obj.t(...), a declaration of t, or t used as a value
-        arg = toks[k + 2] if k + 2 < len(toks) else None
-        after = toks[k + 3].value if k + 3 < len(toks) else ""
-        if arg is None or arg.kind != "string" or after not in (",", ")"):
-            found.bad_calls.append(f"{where}:{tok.line}: t() must get one string literal in quotes")
+        args = _literals(toks, k + 2, 1 if tok.value == "t" else 2)
+        if args is None:
+            rule = "one string literal" if tok.value == "t" else "two string literals (context, text)"
+            found.bad_calls.append(f"{where}:{tok.line}: {tok.value}() must get {rule} in quotes")
             continue
-        found.keys.setdefault(arg.value, []).append(f"{where}:{tok.line}")
+        found.keys.setdefault("|".join(args), []).append(f"{where}:{tok.line}")
     return found
 
 
 def console_keys() -> Found:
-    """Every key of static/console/*.js (the catalogues themselves hold no t() calls)."""
+    """Every key of static/console/*.js and static/org/*.js (the catalogues themselves hold no t() calls)."""
     found = Found()
-    for path in sorted(CONSOLE.glob("*.js")):
-        extract(path, found)
+    for folder in SOURCES:
+        for path in sorted(folder.glob("*.js")):
+            extract(path, found)
     return found
 
 

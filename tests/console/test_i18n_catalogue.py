@@ -1,4 +1,5 @@
-"""The console's JS catalogues: every t("...") key in static/console/*.js is translated in zh-CN.js and sv.js.
+"""The console's JS catalogues: every t("...") key in static/console/*.js and static/org/*.js is translated
+in zh-CN.js and sv.js.
 
 When this fails after a merge, it lists each missing key with the file and line that uses it;
 `python -m tests.console.js_i18n` prints them as catalogue lines to translate and paste in.
@@ -27,6 +28,9 @@ const bad1 = t(label);
 const bad2 = t(`template ${x}`);
 const bad3 = t("glued " + word);
 function t2() { return "t(\"inside a string\")"; }
+const i = tc("account", "Active") + tc("chat", "Active", { n: 1 });
+const bad4 = tc("account");
+const bad5 = tc(ctx, "Active");
 """
 
 
@@ -45,16 +49,20 @@ def test_the_extractor_reads_every_literal_form_and_flags_the_rest(tmp_path):
             "after a regex",
             "after a division",
             'escapes: é A 😀 "q"',
+            "account|Active",
+            "chat|Active",
         ]
     )
-    assert found.keys["over two lines"] == ["sample.js:6"]
-    assert [bad.split(":")[1] for bad in found.bad_calls] == ["14", "15", "16"]
+    assert found.keys["over two lines"] == [f"{tmp_path.name}/sample.js:6"]
+    assert [bad.split(":")[1] for bad in found.bad_calls] == ["14", "15", "16", "19", "20"]
 
 
 def test_every_console_string_is_a_literal_key():
     found = console_keys()
     assert found.bad_calls == [], "t() must get one string literal in quotes (static/console/i18n.js)"
     assert len(found.keys) > 150  # the console's words are really found, not an empty scan
+    # ...and so are the organisation pages' (static/org/*.js)
+    assert any(where.startswith("org/settings.js:") for where in found.keys["Saved."])
 
 
 @pytest.mark.parametrize("lang", sorted(CATALOGUES))
@@ -77,4 +85,4 @@ def test_translations_keep_their_placeholders(lang):
 @pytest.mark.parametrize("lang", sorted(CATALOGUES))
 def test_no_catalogue_keeps_a_string_the_console_no_longer_says(lang):
     stale = set(load_catalogue(CATALOGUES[lang])) - set(console_keys().keys)
-    assert stale == set(), "changed or removed in static/console/*.js: update or drop these"
+    assert stale == set(), "changed or removed in static/console/*.js or static/org/*.js: update or drop these"

@@ -116,3 +116,15 @@ def test_an_unknown_language_changes_nothing(horn):
     assert refused.status_code == 302  # back to the page, as Django's set_language does
     assert "django_language" not in horn.cookies
     assert '<html lang="en">' in horn.get("/login/", headers={"Accept-Language": "en-US"}).text
+
+
+def test_api_errors_stay_english_while_the_pages_show_them_translated(horn, world):
+    """A message marked with gettext_noop is English in the API's body (the contract), whatever the caller's
+    language, and translated where a page shows it (apps.core.errors.page_message)."""
+    chinese = {"Accept-Language": "zh-CN"}
+    api = horn.get("/api/privacy/export", headers={**world.alice.auth, **chinese})
+    assert api.status_code == 400 and api.json()["msg"] == "give the visitor's uid or the customer id"
+    refused = horn.get("/set-password/not-a-real-token/", headers=chinese)
+    assert refused.status_code == 400 and "此链接无效：请检查是否完整复制了链接。" in refused.text
+    english = horn.get("/set-password/not-a-real-token/", headers={"Accept-Language": "en"})
+    assert "This link is not valid: check that you copied all of it." in english.text
