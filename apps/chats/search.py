@@ -161,16 +161,20 @@ class _NewestScan:
         self.found: list[str] = []
         self.scanned, self.batch = 0, SCAN_FIRST
         self.seen = dict.fromkeys(terms, 0)  # messages read holding each term: which word is rarest
-        # One read per batch: the database tests the tokens and sends back only the messages that
-        # hold some term, with which terms they hold.
+        # One read per batch: the database tests the tokens. While the chats read are still few enough
+        # for a probe to follow (SCAN_BEFORE_PROBE), it sends back the messages that hold some term,
+        # with which terms they hold, so that the probe can ask for the rarest word; after that, and
+        # for one word, only the chats with a message that holds them all.
         holds = [_holds_all([t], "m.search_text") for t in terms]
         self.held_params = [p for _, params in holds for p in params]
         held = [sql for sql, _ in holds]
         kinds = ", ".join(f"'{t}'" for t in SEARCHABLE)
-        self.sql = (
-            f"SELECT m.chat_id, {', '.join(held)} FROM {Message._meta.db_table} m WHERE m.chat_id IN ({{ids}})"
-            f" AND m.type IN ({kinds}) AND m.search_text <> '' AND ({' OR '.join(held)})"
+        scope = (
+            f"FROM {Message._meta.db_table} m"
+            f" WHERE m.chat_id IN ({{ids}}) AND m.type IN ({kinds}) AND m.search_text <> ''"
         )
+        self.counting_sql = f"SELECT m.chat_id, {', '.join(held)} {scope} AND ({' OR '.join(held)})"
+        self.matching_sql = f"SELECT DISTINCT m.chat_id {scope} AND {' AND '.join(held)}"
 
     def projected(self) -> float:
         """How many chats in all the page is expected to need, at the rate of hits so far."""
@@ -188,15 +192,19 @@ class _NewestScan:
             if not rows:
                 return True
             ids = [pk for pk, _ in rows]
-            hit = set()
+            marks = ", ".join(["%s"] * len(ids))
             with connection.cursor() as cursor:
-                sql = self.sql.format(ids=", ".join(["%s"] * len(ids)))
-                cursor.execute(sql, [*self.held_params, *ids, *self.held_params])
-                for chat_id, *held in cursor.fetchall():
-                    for term, holds in zip(self.terms, held, strict=True):
-                        self.seen[term] += bool(holds)
-                    if all(held):
-                        hit.add(chat_id)
+                if len(self.terms) > 1 and self.scanned < SCAN_BEFORE_PROBE:
+                    cursor.execute(self.counting_sql.format(ids=marks), [*self.held_params, *ids, *self.held_params])
+                    hit = set()
+                    for chat_id, *held in cursor.fetchall():
+                        for term, holds in zip(self.terms, held, strict=True):
+                            self.seen[term] += bool(holds)
+                        if all(held):
+                            hit.add(chat_id)
+                else:
+                    cursor.execute(self.matching_sql.format(ids=marks), [*ids, *self.held_params])
+                    hit = {chat_id for (chat_id,) in cursor.fetchall()}
             self.found += [pk for pk in ids if pk in hit]
             if len(self.found) >= self.want:
                 self.found = self.found[: self.want]
@@ -263,6 +271,8 @@ def _hits(chat_ids: list[str], terms: list[Term]) -> dict[str, tuple[list[dict],
     for chat_id, _, mid, type_, sender_id, role, name, body, visibility, created_at in sorted(
         rows, key=lambda r: -r[1]
     ):
+        if len(found.get(chat_id, ())) > SNIPPETS_PER_CHAT:
+            continue  # enough to show, and to know there are more: the rest are not highlighted
         text = message_text(type_, orjson.loads(body) if isinstance(body, str | bytes) else body)
         spans = match_spans(text, terms)
         if spans is None:

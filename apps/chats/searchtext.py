@@ -36,6 +36,7 @@ MAX_WORD = 84
 MAX_TERMS = 8  # a query is a few words; more only makes every engine slower
 
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
+_ASCII_PIECE = re.compile(r"[A-Za-z0-9]+")
 
 
 def _is_dense(ch: str) -> bool:
@@ -52,6 +53,8 @@ def _is_dense(ch: str) -> bool:
 
 
 def _fold(word: str) -> str:
+    if word.isascii():
+        return word.lower()
     decomposed = unicodedata.normalize("NFKD", word.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -62,6 +65,8 @@ def _code(ch: str) -> str:
 
 def _pieces(text: str) -> list[tuple[str, str, int, int]]:
     """(kind, piece, start, end): 'word' for a run of letters/digits, 'dense' for a run of dense characters."""
+    if text.isascii():  # most messages: the same pieces as below, without a Python step per character
+        return [("word", m.group(), m.start(), m.end()) for m in _ASCII_PIECE.finditer(text)]
     out: list[tuple[str, str, int, int]] = []
     i, n = 0, len(text)
     while i < n:

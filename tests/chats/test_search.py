@@ -229,3 +229,21 @@ def test_hits_among_the_newest_chats_decide_whether_to_read_on_or_ask_the_index(
     monkeypatch.setattr(plans, "SCAN_MAX", 3)  # the hits say too many chats: the index is asked
     assert all_pages(horn, world, q="order") == newest_first
     assert asked
+
+
+def test_two_words_are_read_on_past_the_counted_chats_and_the_index_is_asked_for_the_rarer(horn, world, monkeypatch):
+    from apps.chats import search as plans
+
+    chats = order_chats(horn, world)
+    both = [chats[5:0:-2][:2], chats[5:0:-2][2:]]  # "your order ships": chats 5, 3, 1
+    monkeypatch.setattr(plans, "SCAN_FIRST", 1)
+    monkeypatch.setattr(plans, "SCAN_BEFORE_PROBE", 2)
+    # The first two chats read count each word (then the messages holding either come back); the
+    # reading goes on past them asking only for chats with both.
+    assert all_pages(horn, world, q="order ships") == both
+    asked = []
+    probe = plans._probe
+    monkeypatch.setattr(plans, "_probe", lambda org_id, term: asked.append(term.value) or probe(org_id, term))
+    monkeypatch.setattr(plans, "SCAN_MAX", 2)  # too few hits to read on: the index is asked
+    assert all_pages(horn, world, q="order ships") == both
+    assert set(asked) == {"ships"}  # seen less often than "order" in the chats counted
