@@ -89,8 +89,9 @@ class TokenBucket:
         return True
 
 
-async def authenticate_push(request) -> tuple[Caller, int | None]:
-    """Shared by /ws and /pull: the caller (query `uid` must be theirs) and the resume cursor."""
+async def authenticate_push(request) -> tuple[Caller, int | None, bool]:
+    """Shared by /ws and /pull: the caller (query `uid` must be theirs), the resume cursor, and whether
+    the connection counts the caller as online (query `presence`, presence.counts)."""
     uid = request.GET.get("uid") or None
     if uid is not None and not ids.is_user_id(uid):
         raise BadId("uid is not a visitor or staff id", field="uid")
@@ -98,8 +99,9 @@ async def authenticate_push(request) -> tuple[Caller, int | None]:
     if track_id is not None and not ids.is_track_id(track_id):
         raise BadId("track_id is not a track id", field="track_id")
     cursor = parse_cursor(request.GET.get("version"))
+    present = presence.counts(request.GET.get("presence"))
     caller = await authenticate(request, uid=uid, query_token=True)
-    return caller, cursor
+    return caller, cursor, present
 
 
 class PushSocket:
@@ -148,10 +150,10 @@ class PushSocket:
         # client can read why (browsers never see the HTTP status of a refused handshake).
         try:
             request = ScopeRequest(self.scope)
-            self.caller, cursor = await authenticate_push(request)
+            self.caller, cursor, present = await authenticate_push(request)
             self.ip = client_ip(request)
             self.sub = await subscribe(
-                self.caller, cursor, on_overflow=self._too_slow, on_kick=self._kicked, ip=self.ip
+                self.caller, cursor, on_overflow=self._too_slow, on_kick=self._kicked, ip=self.ip, present=present
             )
         except HornError as exc:
             await self._send({"type": "websocket.accept"})
@@ -165,7 +167,8 @@ class PushSocket:
         await self._send({"type": "websocket.accept"})
         self.bucket = TokenBucket(settings.HORN_WS_RATE, settings.HORN_WS_BURST)
         self.writer = asyncio.create_task(self._write())
-        await pushers.connected(self.caller)
+        if self.sub.present:
+            await pushers.connected(self.caller)
         emit(self.caller.org_id, "userConnected", {"role": self.caller.role}, user_id=self.caller.uid)
         return True
 
@@ -243,7 +246,8 @@ class PushSocket:
 
     async def _handle(self, data: dict) -> dict:
         if data.get("type") == "ping":
-            await presence.touch(self.caller.org_id, self.caller.role, self.caller.uid)
+            if self.sub.present:
+                await presence.touch(self.caller.org_id, self.caller.role, self.caller.uid)
             return {"code": 0, "msg": "pong", "interval": settings.HORN_HEARTBEAT_INTERVAL}
         # The same per-caller budget as POST /api/message: a refusal is this frame's reply
         # (the 429 body with retry_after), the socket stays open.

@@ -56,6 +56,7 @@ class Subscriber:
         "ip",
         "on_kick",
         "kicked",
+        "present",
     )
 
     def __init__(self, caller: Caller, max_queue: int, on_overflow=None, on_kick=None, ip: str | None = None):
@@ -63,6 +64,7 @@ class Subscriber:
         self.ip = ip  # the client's IP (apps.core.clientip), for bans by address
         self.on_kick = on_kick
         self.kicked: HornError | None = None
+        self.present = True  # counts its caller as online (presence.counts); False: a watching page
         self.cursor = -1  # set once the replay is known; live frames at or below it are dropped
         self.frames: collections.deque[tuple[int | None, bytes]] = collections.deque()
         self.wakeup = asyncio.Event()
@@ -251,11 +253,12 @@ class Hub:
             yield from list(subs)
 
     def local_uids(self) -> list[tuple[int, str, str]]:
+        """(org, uid, role) of every caller connected here that counts as online (a watching page does not)."""
         return [
             (feed.org_id, uid, next(iter(subs)).caller.role)
             for feed in self.feeds.values()
             for uid, subs in feed.by_uid.items()
-            if subs
+            if any(sub.present for sub in subs)
         ]
 
     async def start(self) -> None:

@@ -20,7 +20,7 @@ import time
 from django.conf import settings
 
 from apps.accounts.orgs import get_org, server_presence_grace
-from apps.core.errors import NotFound
+from apps.core.errors import InvalidValue, NotFound
 from apps.core.redis import get_redis
 
 from .events import Notice
@@ -35,6 +35,16 @@ staff_online_hooks: list = []
 # ... and when one goes offline (expired: no ping or connection for two heartbeat intervals). Called by
 # the one process whose ZREM removed them (apps.chats hands their chats back to the queue here).
 staff_offline_hooks: list = []
+
+
+def counts(value: str | None) -> bool:
+    """Query `presence` of /ws, /pull and /api/ping: absent or "1" counts the caller as online; "0" is a
+    page that only watches (the admin's live page), so its owner gets no chats for having it open."""
+    if value in (None, "", "1"):
+        return True
+    if value == "0":
+        return False
+    raise InvalidValue("presence must be 0 or 1", field="presence")
 
 
 def key(org_id: int, role: str) -> str:

@@ -31,9 +31,10 @@ def parse_cursor(raw: str | None) -> int | None:
 
 
 async def subscribe(
-    caller: Caller, cursor: int | None, on_overflow=None, *, on_kick=None, ip: str | None = None
+    caller: Caller, cursor: int | None, on_overflow=None, *, on_kick=None, ip: str | None = None, present: bool = True
 ) -> Subscriber:
     sub = Subscriber(caller, max_queue(), on_overflow, on_kick, ip)
+    sub.present = present
     feed = await hub.attach(sub)
     try:
         if cursor is None:

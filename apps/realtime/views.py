@@ -1,4 +1,4 @@
-"""GET /pull?uid&track_id[&version][&token]: long-poll push, answered at once when events are due."""
+"""GET /pull?uid&track_id[&version][&token][&presence=0]: long-poll push, answered at once when events are due."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from .subscribe import subscribe
 
 @api_view("GET")
 async def pull(request):
-    caller, cursor = await authenticate_push(request)
-    sub = await subscribe(caller, cursor, ip=client_ip(request))
+    caller, cursor, present = await authenticate_push(request)
+    sub = await subscribe(caller, cursor, ip=client_ip(request), present=present)
     try:
         if not sub.frames:
             try:

@@ -80,8 +80,10 @@ async def ping(request):
         raise BadId("uid is not a visitor or staff id", field="uid")
     check_track_id(request)
     query(request, "fp", max_length=128)
+    present = presence.counts(query(request, "presence"))
     caller = await authenticate(request, uid=uid)
-    await presence.touch(caller.org_id, caller.role, caller.uid)
+    if present:
+        await presence.touch(caller.org_id, caller.role, caller.uid)
     return ok(interval=settings.HORN_HEARTBEAT_INTERVAL)
 
 

@@ -38,8 +38,11 @@ const STABLE_MS = 10_000;
 const SEEN_MIDS = 2000;
 
 export class Connection extends EventTarget {
-  constructor() {
+  /** `presence: false` for a page that only watches (the admin's live page): its sockets, polls and
+   * pings do not count its staff member as online, so it never brings them chats. */
+  constructor({ presence = true } = {}) {
     super();
+    this.watchOnly = presence ? {} : { presence: "0" }; // added to the query of /ws, /pull and /api/ping
     this.state = "connecting";
     this.version = 0; // the cursor: `version` of the last stored event applied
     this.addr = null;
@@ -140,7 +143,8 @@ export class Connection extends EventTarget {
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     let ws;
     try {
-      ws = new WebSocket(`${scheme}//${host}/ws?version=${encodeURIComponent(this.version)}`);
+      const query = new URLSearchParams({ version: this.version, ...this.watchOnly });
+      ws = new WebSocket(`${scheme}//${host}/ws?${query}`);
     } catch {
       return this._failed(false, host);
     }
@@ -227,7 +231,7 @@ export class Connection extends EventTarget {
         // (with nothing to deliver, that is HORN_PULL_TIMEOUT later).
         if (attempt === 0) this._setState("long-poll");
         try {
-          const data = await api("GET", "/pull", { query: { version: this.version }, signal: ctrl.signal });
+          const data = await api("GET", "/pull", { query: { version: this.version, ...this.watchOnly }, signal: ctrl.signal });
           attempt = 0;
           this._setState("long-poll");
           for (const item of data.data) this._deliver(item);
@@ -295,7 +299,7 @@ export class Connection extends EventTarget {
       const late = Date.now() - expected;
       if (late > SLEEP_SLACK_MS && this.ws) this._suspect(); // the machine slept: the socket may be dead
       try {
-        const data = await api("GET", "/api/ping");
+        const data = await api("GET", "/api/ping", { query: this.watchOnly });
         if (data.interval > 0) this.interval = data.interval;
       } catch (err) {
         if (err instanceof ApiError && err.unauthenticated) return this._emit("unauthenticated");
@@ -308,7 +312,7 @@ export class Connection extends EventTarget {
       expected = Date.now() + this.interval * 1000;
       setTimeout(tick, this.interval * 1000);
     };
-    api("GET", "/api/ping")
+    api("GET", "/api/ping", { query: this.watchOnly })
       .then((data) => {
         if (data.interval > 0) this.interval = data.interval;
       })

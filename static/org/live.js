@@ -66,7 +66,7 @@ function soon() {
   pending = setTimeout(refresh, DEBOUNCE_MS);
 }
 
-const conn = new Connection();
+const conn = new Connection({ presence: false }); // watching the team must not make an admin available
 conn.addEventListener("event", (e) => {
   if (CHANGES.has(e.detail.type)) soon();
 });

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from apps.chats.models import Chat
 from tests.helpers import request_chat, track
+from tests.realtime.wsclient import open_ws
 from tests.reports.helpers import answered_chat, end, move, online, rate, set_zone
 
 ZONE = "Asia/Shanghai"
@@ -81,18 +82,23 @@ def test_alice_reads_a_week_of_chats_as_a_chart(horn, world, console, screenshot
     screenshot(page, "org-reports-bad-range")
 
 
-def test_the_live_page_follows_a_visitors_request_by_push(horn, world, console, screenshot):
+def test_the_live_page_follows_a_visitors_request_by_push(horn, world, console, screenshot, settings, server):
+    settings.HORN_HEARTBEAT_INTERVAL = 1  # presence lapses about 2 s after the last sign of life
     page = console(world.alice)
     page.goto("/org/live/")
     waiting = page.locator('[data-figure="waiting"]')
+    online = page.locator('[data-figure="agents_online"]')
     expect(waiting).to_have_text("0")
-    expect(page.locator('[data-figure="agents_online"]')).to_have_text("1")  # Alice herself: this page is live
-    visitor = track(horn, world.acme.pk)
-    request_chat(horn, visitor)
-    expect(waiting).to_have_text("1")
-    expect(page.locator('[data-figure="incoming_today"]')).to_have_text("1")
-    expect(page.locator('[data-figure="longest_wait"]')).to_have_text(re.compile(r"^[1-9]\d* s$"))  # it grows
-    screenshot(page, "org-live")
+    # Alice's console (left by coming here) lapses; this page only watches, so it keeps nobody online
+    # and brings her no chats.
+    expect(online).to_have_text("0")
+    with open_ws(server, world.bob):  # Bob opens his console: the page follows by push
+        expect(online).to_have_text("1")
+        request_chat(horn, track(horn, world.acme.pk))  # queued (with nobody online, it would be offline)
+        expect(waiting).to_have_text("1")
+        expect(page.locator('[data-figure="incoming_today"]')).to_have_text("1")
+        expect(page.locator('[data-figure="longest_wait"]')).to_have_text(re.compile(r"^[1-9]\d* s$"))  # it grows
+        screenshot(page, "org-live")
 
 
 def test_an_agent_is_kept_out_of_the_reports(horn, world, console):

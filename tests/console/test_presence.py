@@ -3,11 +3,13 @@ period, and their chats go back to the front of the queue (or stay, per org)."""
 
 from __future__ import annotations
 
+import json
 import time
 
+from apps.accounts import orgs
 from apps.accounts.models import Organisation
 from apps.chats.models import Chat, ChatMember
-from tests.helpers import join, ok, request_chat, track
+from tests.helpers import error, join, ok, request_chat, track
 from tests.realtime.wsclient import frames, open_ws
 
 
@@ -81,3 +83,32 @@ def test_a_lapsed_heartbeat_counts_like_a_closed_tab_and_other_orgs_are_untouche
             frames(bws, quiet=0.5)
         assert Chat.objects.get(pk=chat_id).state == Chat.REQUESTED
         assert Chat.objects.get(pk=theirs).state == Chat.ACTIVE
+
+
+def online_staff(horn, who) -> set[str]:
+    return {row["uid"] for row in ok(horn.get("/api/staff/online", headers=who.auth))["data"]}
+
+
+def test_a_page_that_only_watches_never_makes_its_staff_member_available(horn, world, server, settings):
+    """The admin's live page connects with presence=0: its socket, pings and long-polls leave its owner
+    offline, so automatic assignment gives them nothing; the console's own connection counts."""
+    settings.HORN_HEARTBEAT_INTERVAL = 1  # node beats every 0.5 s: a counted connection would show at once
+    settings.HORN_PULL_TIMEOUT = 0.2
+    Organisation.objects.filter(pk=world.acme.pk).update(auto_assign=True)
+    orgs.forget_all()
+    with open_ws(server, world.alice, presence="0") as ws:
+        ok(horn.get("/api/ping", params={"presence": "0"}, headers=world.alice.auth))
+        ok(horn.get("/pull", params={"presence": "0"}, headers=world.alice.auth))
+        ws.send(json.dumps({"type": "ping", "ref": "p"}))
+        assert any(f.get("ref") == "p" and f["code"] == 0 for f in frames(ws, quiet=1.2))  # a few node beats
+        assert world.alice.sid not in online_staff(horn, world.bob)
+        chat_id = request_chat(horn, track(horn, world.acme.pk))
+        assert Chat.objects.values_list("state", "owner_id").get(pk=chat_id) == (Chat.REQUESTED, None)
+        with open_ws(server, world.alice):  # her console, beside the live page
+            frames(ws, quiet=0.5)
+            assert world.alice.sid in online_staff(horn, world.bob)
+
+
+def test_presence_is_0_or_1(horn, world, server):
+    error(horn.get("/api/ping", params={"presence": "no"}, headers=world.alice.auth), 400, 1004, "presence")
+    error(horn.get("/pull", params={"presence": "2"}, headers=world.alice.auth), 400, 1004, "presence")
