@@ -82,7 +82,7 @@ class Command(BaseCommand):
             "  demo staff (login / password / API token):",
         ]
         if demo_shop:  # /demo/ shows the widget of the org named "Demo" (apps/accounts/pages.py)
-            lines.insert(1, f"  demo shop:     {base}/demo/  (chat there, answer at {base}/ as alice)")
+            lines.insert(1, f"  demo shop:     {base}/demo/  (log in at {base}/ as alice first, then chat there)")
         lines += [f"    {s['username']} / {s['password']} / {s['token']}" for s in out["staff"]]
         return "\n".join(lines)
 
