@@ -16,7 +16,7 @@ from apps.core.http import api_view, json_body, ok
 from apps.core.validation import StrictBooleanField, StrictCharField, StrictIntegerField, StrictSerializer, validate
 from apps.realtime import presence
 
-from . import selectors, team
+from . import mail, selectors, team
 from .auth import STAFF, authenticate_admin, forget_caller, require_own_org
 from .models import Staff
 
@@ -85,7 +85,7 @@ async def staff_list(request):
         return ok(data=await db(selectors.team, caller.org_id, await presence.online(caller.org_id, STAFF)))
     data = validate(InviteIn, json_body(request))
     require_own_org(caller, data.pop("cid", None))
-    staff = await db(lambda: team.invite(org_id=caller.org_id, inviter=caller.name, **data))
+    staff = await db(mail.written_in, request, team.invite, org_id=caller.org_id, inviter=caller.name, **data)
     return ok(staff=await _describe(staff))
 
 
@@ -107,5 +107,5 @@ async def staff_one(request, sid: str):
 async def staff_invite_again(request, sid: str):
     caller = await authenticate_admin(request)
     sid = _sid(sid)
-    staff = await db(lambda: team.invite_again(org_id=caller.org_id, sid=sid, inviter=caller.name))
+    staff = await db(mail.written_in, request, team.invite_again, org_id=caller.org_id, sid=sid, inviter=caller.name)
     return ok(staff=await _describe(staff))

@@ -148,3 +148,25 @@ def test_the_link_page_needs_csrf(horn, server, world, smtp):
         assert r.status_code == 403
     assert not get_user_model().objects.get(username="dana@acme.test").has_usable_password()
     assert not SetPasswordLink.objects.filter(used_at__isnull=False).exists()
+
+
+def test_the_mails_speak_the_language_of_whoever_sent_them(horn, server, world, smtp):
+    """A reset asked for in Swedish is mailed in Swedish; Alice, whose console is in Chinese, invites in
+    Chinese (the best guess for a colleague); the link works the same."""
+    get_user_model().objects.filter(username="bob").update(email="bob@acme.test")
+    with httpx.Client(base_url=server, timeout=20, headers={"Accept-Language": "sv-SE,sv;q=0.9"}) as client:
+        post_form(client, "/password-reset/", email="bob@acme.test")
+    [reset] = smtp.wait(1)
+    assert reset["Subject"] == "Återställ ditt Horn-lösenord"
+    body = reset.get_content()
+    assert "Välj ett nytt lösenord här (länken fungerar en gång, i 60 minuter):" in body and LINK.search(body)
+    ok(
+        horn.post(
+            "/api/org/staff", json={"email": "dana@acme.test"}, headers={**world.alice.auth, "Accept-Language": "zh-CN"}
+        )
+    )
+    invitation = smtp.wait(2)[1]
+    assert invitation["Subject"] == "你在 Acme 的 Horn 账号"
+    assert "Alice 邀请你以客服身份在 Horn 上为 Acme 接待会话。" in invitation.get_content()
+    with httpx.Client(base_url=server, timeout=20) as client:
+        assert set_password(client, path_of(invitation)).status_code == 200

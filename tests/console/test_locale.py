@@ -22,15 +22,22 @@ PO_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
 TEMPLATE_CALL = re.compile(r"\b(gettext|pgettext)\(((?:u'(?:[^'\\]|\\.)*'(?:, )?)+)\)")
 
 
-def read_po(path: Path) -> dict[str, str]:
-    """msgid -> msgstr of a .po file's entries (header, obsolete and fuzzy entries left out, as msgfmt does)."""
+def read_po(path: Path) -> dict:
+    """msgid -> msgstr of a .po file's entries (header, obsolete and fuzzy entries left out, as msgfmt does);
+    a plural entry gives (msgid, n) -> msgstr[n], as gettext's catalogue holds it."""
     entries, current, key, fuzzy = {}, {}, None, False
 
     def close():
         nonlocal current, fuzzy
         if "msgid" in current and current["msgid"] and not fuzzy:
             ctx = current.get("msgctxt")
-            entries[f"{ctx}\x04{current['msgid']}" if ctx is not None else current["msgid"]] = current.get("msgstr", "")
+            msgid = f"{ctx}\x04{current['msgid']}" if ctx is not None else current["msgid"]
+            if "msgid_plural" in current:
+                for k, v in current.items():
+                    if k.startswith("msgstr["):
+                        entries[(msgid, int(k[7:-1]))] = v
+            else:
+                entries[msgid] = current.get("msgstr", "")
         current, fuzzy = {}, False
 
     for line in path.read_text(encoding="utf-8").splitlines():
