@@ -89,6 +89,11 @@ def p(name: str, description: str) -> OpenApiParameter:
 
 
 UID = q("uid", "the visitor's uid (visitors only)")
+PRESENCE = q(
+    "presence",
+    "1 (the default) counts the caller as online; 0 for a page that only watches (the admin's live page)",
+    enum=["0", "1"],
+)
 CID = q("cid", "the organisation id; must be the caller's own")
 
 # --- request bodies --------------------------------------------------------------------------------
@@ -123,7 +128,7 @@ API = {
         "GET": dict(
             summary="Heartbeat: keep the caller online",
             tags=["visitor"],
-            parameters=[UID, q("fp", "the visitor's browser fingerprint")],
+            parameters=[UID, q("fp", "the visitor's browser fingerprint"), PRESENCE],
             responses=answers(ok()),
             auth=ANYONE,
         )
@@ -220,7 +225,7 @@ API = {
         "GET": dict(
             summary="Long-poll: what happened since `version`, or wait for it",
             tags=["push"],
-            parameters=[UID, q("version", "the push cursor"), q("token", "a visitor or staff token")],
+            parameters=[UID, q("version", "the push cursor"), q("token", "a visitor or staff token"), PRESENCE],
             responses=answers(ok()),
             auth=ANYONE,
         )
